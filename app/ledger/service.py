@@ -1,0 +1,329 @@
+"""Ledger use cases: set up the books, accounts, post and reverse vouchers, lock periods.
+
+``post_in`` posts inside a caller's unit of work, so billing can write an invoice and its
+voucher in one transaction; the other functions open their own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import CursorResult, func, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.config import resources_dir
+from app.errors import Conflict, NotFound, PeriodLocked, ValidationError
+from app.ledger import queries
+from app.ledger.model import (
+    AccountId,
+    Line,
+    Voucher,
+    VoucherId,
+    VoucherType,
+    financial_year,
+    voucher_digest,
+    voucher_number_text,
+)
+from app.ledger.tables import account_day_totals, account_groups, accounts, period_locks, postings
+from app.ledger.tables import vouchers as voucher_table
+from app.money import to_paise
+from app.storage.access import Permission, require
+from app.storage.company import Company, CompanyProfile, create_company
+from app.storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class PostedVoucher:
+    id: VoucherId
+    voucher_type: VoucherType
+    number: int
+    number_text: str
+    posting_date: date
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def create_books(folder: Path, profile: CompanyProfile, owner_password: str) -> tuple[Company, str]:
+    """A new company with the Indian default chart of accounts; returns it and its recovery key."""
+    company, recovery_key = create_company(folder, profile, owner_password)
+    try:
+        install_chart(company)
+    except BaseException:
+        company.close()
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return company, recovery_key
+
+
+def install_chart(company: Company) -> None:
+    chart = json.loads((resources_dir() / "seed" / "chart_of_accounts.json").read_text("utf-8"))
+    with company.unit_of_work() as uow:
+        group_ids: dict[str, int] = {}
+        for order, (name, parent, nature, direct) in enumerate(chart["groups"]):
+            result = uow.conn.execute(
+                account_groups.insert().values(
+                    name=name,
+                    parent_id=group_ids[parent] if parent else None,
+                    nature=nature,
+                    direct=direct,
+                    sort_order=order,
+                )
+            )
+            group_ids[name] = _new_id(result)
+        now = _now()
+        uow.conn.execute(
+            accounts.insert(),
+            [
+                {"name": name, "group_id": group_ids[group], "system_key": key, "created_at": now}
+                for name, group, key in chart["accounts"]
+            ],
+        )
+        uow.record(
+            "chart.install", "company", company.company_id, {"accounts": len(chart["accounts"])}
+        )
+        uow.commit()
+
+
+def _new_id(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def add_account(company: Company, name: str, group: str) -> AccountId:
+    """A new ledger account under an existing group; names are unique ignoring case."""
+    require(company.actor, Permission.MANAGE_ACCOUNTS)
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError("The account needs a name.")
+    with company.unit_of_work() as uow:
+        group_id = uow.conn.execute(
+            select(account_groups.c.id).where(account_groups.c.name == group)
+        ).scalar()
+        if group_id is None:
+            raise NotFound(f"There is no account group {group!r}.")
+        if uow.conn.execute(select(accounts.c.id).where(accounts.c.name == name)).first():
+            raise Conflict(f"An account named {name!r} already exists.")
+        result = uow.conn.execute(
+            accounts.insert().values(name=name, group_id=group_id, created_at=_now())
+        )
+        account_id = AccountId(_new_id(result))
+        uow.record("account.add", "account", account_id, {"name": name, "group": group})
+        uow.commit()
+    return account_id
+
+
+def post_voucher(company: Company, voucher: Voucher) -> PostedVoucher:
+    return post_vouchers(company, [voucher])[0]
+
+
+def post_vouchers(company: Company, batch: Sequence[Voucher]) -> list[PostedVoucher]:
+    """Post all or none, in one transaction."""
+    with company.unit_of_work() as uow:
+        posted = post_in(uow, company.profile, batch)
+        uow.commit()
+    return posted
+
+
+def post_in(
+    uow: UnitOfWork, profile: CompanyProfile, batch: Sequence[Voucher]
+) -> list[PostedVoucher]:
+    """Check and write vouchers, their postings, day totals and audit rows in ``uow``."""
+    require(uow.actor, Permission.POST_VOUCHERS)
+    if not batch:
+        return []
+    conn = uow.conn
+    locked_until = queries.locked_until(conn)
+    known = set(conn.execute(select(accounts.c.id).where(accounts.c.active)).scalars())
+    cash_or_bank: set[int] = set(queries.cash_and_bank_ids(conn))
+    for voucher in batch:
+        _check_postable(voucher, profile, locked_until, known, cash_or_bank)
+
+    next_id = int(conn.execute(select(func.max(voucher_table.c.id))).scalar() or 0) + 1
+    next_number: dict[tuple[str, str], int] = {}
+    voucher_rows, posting_rows = [], []
+    day_totals: dict[tuple[int, date], int] = defaultdict(int)
+    posted: list[PostedVoucher] = []
+    now = _now()
+    for voucher in batch:
+        year = financial_year(voucher.posting_date, profile.fy_start_month)
+        series = (voucher.voucher_type.value, year.label)
+        if series not in next_number:
+            last = conn.execute(
+                select(func.max(voucher_table.c.number)).where(
+                    voucher_table.c.voucher_type == series[0], voucher_table.c.fy == series[1]
+                )
+            ).scalar()
+            next_number[series] = int(last or 0) + 1
+        number = next_number[series]
+        next_number[series] = number + 1
+        voucher_id = VoucherId(next_id)
+        next_id += 1
+        voucher_rows.append(
+            {
+                "id": voucher_id,
+                "voucher_type": voucher.voucher_type.value,
+                "fy": year.label,
+                "number": number,
+                "posting_date": voucher.posting_date,
+                "narration": voucher.narration,
+                "reference": voucher.reference,
+                "reverses_id": voucher.reverses,
+                "source": voucher.source,
+                "created_at": now,
+                "created_by": uow.actor.username,
+            }
+        )
+        lines = []
+        for line_no, line in enumerate(voucher.lines, start=1):
+            posting_rows.append(
+                {
+                    "voucher_id": voucher_id,
+                    "line_no": line_no,
+                    "account_id": line.account_id,
+                    "posting_date": voucher.posting_date,
+                    "amount": line.amount,
+                }
+            )
+            paise = to_paise(line.amount)
+            lines.append((int(line.account_id), paise))
+            day_totals[(line.account_id, voucher.posting_date)] += paise
+        number_text = voucher_number_text(voucher.voucher_type, year, number)
+        digest = voucher_digest(
+            voucher.voucher_type.value,
+            number,
+            voucher.posting_date,
+            voucher.narration,
+            voucher.reference,
+            voucher.reverses,
+            lines,
+        )
+        uow.record("voucher.post", "voucher", voucher_id, {"number": number_text, "digest": digest})
+        posted.append(
+            PostedVoucher(
+                voucher_id, voucher.voucher_type, number, number_text, voucher.posting_date
+            )
+        )
+    conn.execute(voucher_table.insert(), voucher_rows)
+    conn.execute(postings.insert(), posting_rows)
+    _add_day_totals(uow, day_totals)
+    return posted
+
+
+def _add_day_totals(uow: UnitOfWork, totals: dict[tuple[int, date], int]) -> None:
+    upsert = sqlite_insert(account_day_totals)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=["account_id", "day"],
+        set_={"amount": account_day_totals.c.amount + upsert.excluded.amount},
+    )
+    uow.conn.execute(
+        upsert,
+        [
+            {"account_id": account, "day": day, "amount": Decimal(paise) / 100}
+            for (account, day), paise in totals.items()
+        ],
+    )
+
+
+def _check_postable(
+    voucher: Voucher,
+    profile: CompanyProfile,
+    locked_until: date | None,
+    known: set[int],
+    cash_or_bank: set[int],
+) -> None:
+    if voucher.posting_date < profile.books_begin:
+        raise ValidationError(
+            f"{voucher.posting_date:%d-%m-%Y} is before the books begin "
+            f"({profile.books_begin:%d-%m-%Y}). Post it on or after that date."
+        )
+    if locked_until is not None and voucher.posting_date <= locked_until:
+        raise PeriodLocked(
+            f"The books are locked up to {locked_until:%d-%m-%Y}, so nothing can be posted on "
+            f"{voucher.posting_date:%d-%m-%Y}. Ask the owner or accountant to unlock the period."
+        )
+    for line in voucher.lines:
+        if line.account_id not in known:
+            raise NotFound(f"Account {line.account_id} does not exist or is inactive.")
+    if voucher.reverses is None:  # a reversal mirrors a voucher that passed these rules
+        _check_type_rules(voucher, cash_or_bank)
+
+
+def _check_type_rules(voucher: Voucher, cash_or_bank: set[int]) -> None:
+    """Tally's rules: contra moves money between cash and bank only; payments and receipts
+    go out of or into cash or bank."""
+    kind = voucher.voucher_type
+    money_lines = [line for line in voucher.lines if line.account_id in cash_or_bank]
+    if kind is VoucherType.CONTRA and len(money_lines) != len(voucher.lines):
+        raise ValidationError("A contra voucher moves money between cash and bank accounts only.")
+    if kind is VoucherType.PAYMENT and not any(line.amount < 0 for line in money_lines):
+        raise ValidationError("A payment voucher must credit a cash or bank account.")
+    if kind is VoucherType.RECEIPT and not any(line.amount > 0 for line in money_lines):
+        raise ValidationError("A receipt voucher must debit a cash or bank account.")
+
+
+def reverse_voucher(
+    company: Company, voucher_id: VoucherId, posting_date: date, narration: str = ""
+) -> PostedVoucher:
+    """Cancel a posted voucher with its mirror image; the original stays as it was."""
+    with company.unit_of_work() as uow:
+        original = queries.voucher(uow.conn, voucher_id)
+        if original.reverses is not None:
+            raise Conflict(f"Voucher {original.number_text} is itself a reversal.")
+        if queries.reversed_by(uow.conn, voucher_id) is not None:
+            raise Conflict(f"Voucher {original.number_text} has already been reversed.")
+        model = Voucher(
+            original.voucher_type,
+            original.posting_date,
+            tuple(Line(line.account_id, line.amount) for line in original.lines),
+            original.narration,
+            original.reference,
+        )
+        text = narration or f"Reversal of {original.number_text}"
+        posted = post_in(uow, company.profile, [model.reversal(posting_date, voucher_id, text)])[0]
+        uow.commit()
+    return posted
+
+
+def lock_period(company: Company, locked_until: date | None) -> None:
+    """Lock postings up to and including a date; ``None`` unlocks everything."""
+    require(company.actor, Permission.LOCK_PERIODS)
+    with company.unit_of_work() as uow:
+        uow.conn.execute(
+            period_locks.insert().values(
+                locked_until=locked_until, locked_by=uow.actor.username, at=_now()
+            )
+        )
+        uow.record(
+            "period.lock",
+            "company",
+            company.company_id,
+            {"locked_until": locked_until.isoformat() if locked_until else None},
+        )
+        uow.commit()
+
+
+def resolve_accounts(company: Company, names: Iterable[str]) -> dict[str, AccountId]:
+    """Account ids by name (case-insensitive); names the first that does not exist."""
+    with company.reader() as conn:
+        found = queries.account_ids_by_name(conn)
+    result = {}
+    for name in names:
+        account_id = found.get(" ".join(name.split()).casefold())
+        if account_id is None:
+            raise NotFound(
+                f"There is no account named {name!r}. Create it first, or check the spelling."
+            )
+        result[name] = account_id
+    return result

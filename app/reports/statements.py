@@ -1,0 +1,195 @@
+"""Profit & loss for a period and balance sheet as of a date, each with the previous year
+beside it (as Schedule III presents them), grouped by the chart's primary groups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Connection
+
+from app.ledger import queries
+from app.ledger.model import AccountId, Nature
+from app.money import ZERO
+from app.reports.table import Cell, Table
+from app.storage.company import Company
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    label: str
+    current: Decimal
+    previous: Decimal
+    account_id: AccountId | None = None  # None for a group heading or total
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str  # a primary group, e.g. "Indirect Expenses"
+    lines: tuple[StatementLine, ...]
+
+    @property
+    def current(self) -> Decimal:
+        return sum((line.current for line in self.lines), ZERO)
+
+    @property
+    def previous(self) -> Decimal:
+        return sum((line.previous for line in self.lines), ZERO)
+
+
+def year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _sections(
+    conn: Connection,
+    current: dict[AccountId, Decimal],
+    previous: dict[AccountId, Decimal],
+    natures: tuple[Nature, ...],
+    sign: int,
+    direct: bool | None = None,
+) -> list[Section]:
+    """Accounts of the given natures, grouped under their primary group, signed for display."""
+    grouped: dict[str, list[StatementLine]] = {}
+    for account in queries.chart(conn):
+        if account.nature not in natures or (direct is not None and account.direct != direct):
+            continue
+        now, then = current.get(account.id, ZERO) * sign, previous.get(account.id, ZERO) * sign
+        if now or then:
+            grouped.setdefault(account.primary_group, []).append(
+                StatementLine(account.name, now, then, account.id)
+            )
+    return [Section(title, tuple(lines)) for title, lines in grouped.items()]
+
+
+def _total(sections: list[Section] | tuple[Section, ...], previous: bool = False) -> Decimal:
+    return sum((s.previous if previous else s.current for s in sections), ZERO)
+
+
+@dataclass(frozen=True)
+class ProfitAndLoss:
+    start: date
+    end: date
+    direct_income: tuple[Section, ...]
+    direct_expenses: tuple[Section, ...]
+    indirect_income: tuple[Section, ...]
+    indirect_expenses: tuple[Section, ...]
+
+    @property
+    def previous_start(self) -> date:
+        return year_before(self.start)
+
+    @property
+    def previous_end(self) -> date:
+        return year_before(self.end)
+
+    def gross_profit(self, previous: bool = False) -> Decimal:
+        return _total(self.direct_income, previous) - _total(self.direct_expenses, previous)
+
+    def net_profit(self, previous: bool = False) -> Decimal:
+        return (
+            self.gross_profit(previous)
+            + _total(self.indirect_income, previous)
+            - _total(self.indirect_expenses, previous)
+        )
+
+    def table(self) -> Table:
+        rows: list[tuple[Cell, ...]] = []
+        for heading, sections in (
+            ("Income", self.direct_income),
+            ("Direct expenses", self.direct_expenses),
+        ):
+            rows += _section_rows(heading, sections)
+        rows.append(("Gross profit", "", self.gross_profit(), self.gross_profit(True)))
+        for heading, sections in (
+            ("Other income", self.indirect_income),
+            ("Indirect expenses", self.indirect_expenses),
+        ):
+            rows += _section_rows(heading, sections)
+        rows.append(("Net profit", "", self.net_profit(), self.net_profit(True)))
+        return Table(
+            f"Profit & Loss {self.start:%d-%m-%Y} to {self.end:%d-%m-%Y}",
+            ("Particulars", "Group", "This year", "Previous year"),
+            tuple(rows),
+        )
+
+
+def _section_rows(heading: str, sections: tuple[Section, ...]) -> list[tuple[Cell, ...]]:
+    rows: list[tuple[Cell, ...]] = [(heading, "", None, None)]
+    for section in sections:
+        rows += [
+            (f"  {line.label}", section.title, line.current, line.previous)
+            for line in section.lines
+        ]
+    rows.append((f"Total {heading.lower()}", "", _total(sections), _total(sections, True)))
+    return rows
+
+
+def profit_and_loss(company: Company, start: date, end: date) -> ProfitAndLoss:
+    with company.reader() as conn:
+        return profit_and_loss_in(conn, start, end)
+
+
+def profit_and_loss_in(conn: Connection, start: date, end: date) -> ProfitAndLoss:
+    now = queries.balances(conn, end, since=start)
+    then = queries.balances(conn, year_before(end), since=year_before(start))
+    return ProfitAndLoss(
+        start,
+        end,
+        tuple(_sections(conn, now, then, (Nature.INCOME,), -1, direct=True)),
+        tuple(_sections(conn, now, then, (Nature.EXPENSE,), 1, direct=True)),
+        tuple(_sections(conn, now, then, (Nature.INCOME,), -1, direct=False)),
+        tuple(_sections(conn, now, then, (Nature.EXPENSE,), 1, direct=False)),
+    )
+
+
+@dataclass(frozen=True)
+class BalanceSheet:
+    as_of: date
+    liabilities: tuple[Section, ...]  # includes the accumulated Profit & Loss A/c
+    assets: tuple[Section, ...]
+
+    @property
+    def previous_as_of(self) -> date:
+        return year_before(self.as_of)
+
+    def total_liabilities(self, previous: bool = False) -> Decimal:
+        return _total(self.liabilities, previous)
+
+    def total_assets(self, previous: bool = False) -> Decimal:
+        return _total(self.assets, previous)
+
+    def table(self) -> Table:
+        rows = _section_rows("Liabilities", self.liabilities) + _section_rows("Assets", self.assets)
+        return Table(
+            f"Balance Sheet as of {self.as_of:%d-%m-%Y}",
+            ("Particulars", "Group", f"{self.as_of:%d-%m-%Y}", f"{self.previous_as_of:%d-%m-%Y}"),
+            tuple(rows),
+        )
+
+
+def balance_sheet(company: Company, as_of: date) -> BalanceSheet:
+    with company.reader() as conn:
+        return balance_sheet_in(conn, as_of)
+
+
+def balance_sheet_in(conn: Connection, as_of: date) -> BalanceSheet:
+    previous_as_of = year_before(as_of)
+    now, then = queries.balances(conn, as_of), queries.balances(conn, previous_as_of)
+    liabilities = _sections(conn, now, then, (Nature.LIABILITY,), -1)
+    # Every year's result so far sits in the Profit & Loss A/c on the liabilities side.
+    in_pl = {a.id for a in queries.chart(conn) if a.nature.in_profit_and_loss}
+    result_now = -sum((v for k, v in now.items() if k in in_pl), ZERO)
+    result_then = -sum((v for k, v in then.items() if k in in_pl), ZERO)
+    if result_now or result_then:
+        liabilities.append(
+            Section(
+                "Profit & Loss A/c", (StatementLine("Profit & Loss A/c", result_now, result_then),)
+            )
+        )
+    assets = _sections(conn, now, then, (Nature.ASSET,), 1)
+    return BalanceSheet(as_of, tuple(liabilities), tuple(assets))

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Sets up everything Bahi needs on Debian/Ubuntu, then runs the app or the tests.
+#   installer/dev.sh run    start Bahi on the demo company
+#   installer/dev.sh test   the whole check: lint, types, import layers, tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages the app and its tests use (see docs/development.md).
+APT_PACKAGES=(python3 python3-venv python3-dev)
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+install_system_packages() {
+  local missing=()
+  for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "Installing system packages: ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+pick_python() {
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null &&
+       "$candidate" -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      echo "$candidate"; return
+    fi
+  done
+  echo "Bahi needs Python 3.11 or newer with the venv module." >&2; exit 1
+}
+
+setup_venv() {
+  local python; python=$(pick_python)
+  [ -x .venv/bin/python ] || "$python" -m venv .venv
+  # Reinstall only when the dependency list changed.
+  local stamp=.venv/.bahi-deps
+  local want; want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -e ".[dev]"
+    echo "$want" > "$stamp"
+  fi
+}
+
+run_app() {
+  local demo="${BAHI_DEMO_DIR:-$HOME/.local/share/bahi/demo-company}"
+  export BAHI_PASSWORD="${BAHI_PASSWORD:-demo-password}"
+  if [ ! -d "$demo" ]; then
+    .venv/bin/bahi demo "$demo"
+  fi
+  echo "Demo company: $demo (user owner, password $BAHI_PASSWORD)"
+  # Until the desktop window lands, show the demo company's books in the terminal.
+  .venv/bin/bahi report trial-balance --company "$demo"
+}
+
+run_tests() {
+  .venv/bin/ruff check app sync tests bench
+  .venv/bin/ruff format --check app sync tests bench
+  .venv/bin/mypy
+  .venv/bin/lint-imports
+  .venv/bin/pytest -q "$@"
+}
+
+case "${1:-}" in
+  run) install_system_packages; setup_venv; run_app ;;
+  test) shift; install_system_packages; setup_venv; run_tests "$@" ;;
+  *) echo "usage: installer/dev.sh run|test [pytest args]" >&2; exit 2 ;;
+esac
