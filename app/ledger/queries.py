@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, RowMapping, and_, func, select
 
 from app.errors import NotFound
 from app.ledger.model import AccountId, Nature, VoucherId, VoucherType
@@ -197,8 +197,7 @@ def vouchers_by_id(conn: Connection, ids: list[VoucherId]) -> list[VoucherView]:
     return [_view(row, lines.get(row["id"], [])) for row in head]
 
 
-def _view(row: object, lines: list[PostedLine]) -> VoucherView:
-    data = dict(row)  # type: ignore[call-overload]
+def _view(data: RowMapping, lines: list[PostedLine]) -> VoucherView:
     kind = VoucherType(data["voucher_type"])
     return VoucherView(
         VoucherId(data["id"]),

@@ -7,6 +7,7 @@ voucher in one transaction; the other functions open their own.
 from __future__ import annotations
 
 import json
+import shutil
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -59,9 +60,7 @@ def create_books(folder: Path, profile: CompanyProfile, owner_password: str) -> 
         install_chart(company)
     except BaseException:
         company.close()
-        import shutil
-
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)  # a company without its chart is no company
         raise
     return company, recovery_key
 

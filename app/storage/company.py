@@ -185,8 +185,9 @@ def open_company(
     username = next(u for u in key_file.users() if u.casefold() == username.casefold())
     engine = _open_database(folder, key_file, key)
     try:
-        verify_second_factor(engine, key_file, username, totp_code)
-        return _logged_in(folder, engine, key_file, key, username, "password")
+        second = verify_second_factor(engine, key_file, username, totp_code)
+        how = f"password and {second}" if second else "password"
+        return _logged_in(folder, engine, key_file, key, username, how)
     except BaseException:
         engine.dispose()
         raise

@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
-from sqlalchemy.pool import ConnectionPoolEntry
 from sqlcipher3 import dbapi2 as sqlcipher
 
 from app.errors import AccessDenied, AppError
@@ -67,10 +66,6 @@ def open_engine(path: Path, key: bytes, *, create: bool = False) -> Engine:
         # Writers take the lock at BEGIN so two units of work never chain the same audit row.
         mode = "IMMEDIATE" if conn.get_execution_options().get("bahi_write") else "DEFERRED"
         conn.exec_driver_sql(f"BEGIN {mode}")
-
-    @event.listens_for(engine, "connect")
-    def _connected(dbapi_connection: Any, entry: ConnectionPoolEntry) -> None:
-        log.debug("opened a connection to %s", path.name)
 
     with engine.connect() as probe:  # fail now, with a clear message, not on first use
         probe.exec_driver_sql("SELECT 1")

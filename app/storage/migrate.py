@@ -58,9 +58,7 @@ def ensure_current(engine: Engine, folder: Path) -> None:
     if revision not in KNOWN:
         raise CompanyTooNew(
             f"This company was saved by a newer version of Bahi (schema {revision}); this "
-            "version knows up to {HEAD}. Install the latest Bahi to open it.".replace(
-                "{HEAD}", HEAD
-            )
+            f"version knows up to {HEAD}. Install the latest Bahi to open it."
         )
     backup = backup_before_migration(engine, folder, revision)
     log.info("migrating %s from %s to %s; backup at %s", folder, revision, HEAD, backup)

@@ -73,8 +73,9 @@ def hash_code(code: str) -> str:
 
 def verify_second_factor(
     engine: Engine, key_file: KeyFile, username: str, code: str | None
-) -> None:
-    """Pass when the user has no TOTP, or the code is a current TOTP or an unused recovery code."""
+) -> str | None:
+    """Pass when the user has no TOTP, or the code is a current TOTP or an unused recovery code;
+    returns which of the two it was (None without a second factor), for the audit log."""
     with engine.connect() as conn:
         row = conn.execute(
             select(users.c.id, users.c.totp_secret, users.c.totp_recovery_codes).where(
@@ -82,14 +83,14 @@ def verify_second_factor(
             )
         ).one_or_none()
     if row is None or row.totp_secret is None:
-        return
+        return None
     if not code:
         raise SecondFactorRequired(
             f"{username} uses a second factor: enter the 6-digit code from the authenticator app "
             "(or one of the recovery codes)."
         )
     if code_matches(row.totp_secret, code):
-        return
+        return "totp"
     remaining = json.loads(row.totp_recovery_codes or "[]")
     if hash_code(code) in remaining:
         remaining.remove(hash_code(code))
@@ -99,6 +100,6 @@ def verify_second_factor(
                 .where(users.c.id == row.id)
                 .values(totp_recovery_codes=json.dumps(remaining))
             )
-        return
+        return "recovery code"
     key_file.record_failure(username, "wrong second-factor code")
     raise WrongCode("That code is not right. Use the current code from the authenticator app.")
