@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlalchemy import Connection, func, select
 
-from app.ledger.model import voucher_digest
+from app.ledger.model import VoucherType, voucher_digest
 from app.ledger.tables import account_day_totals, postings, vouchers
 from app.storage import audit
 from app.storage.company import Company
@@ -84,7 +84,8 @@ def _voucher_problems(conn: Connection) -> list[Problem]:
         vouchers.c.reverses_id,
     ).order_by(vouchers.c.id)
     for row in conn.execute(query):
-        where = f"voucher {row.id} ({row.voucher_type} {row.fy}/{row.number})"
+        prefix = VoucherType(row.voucher_type).prefix
+        where = f"voucher {row.id} ({prefix}/{row.fy}/{row.number})"
         own = lines.pop(row.id, [])
         if sum(paise for _, paise in own) != 0:
             problems.append(Problem(where, "debits and credits do not balance"))

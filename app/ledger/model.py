@@ -155,7 +155,7 @@ def financial_year(day: date, start_month: int = 4) -> FinancialYear:
 
 
 def voucher_number_text(voucher_type: VoucherType, year: FinancialYear, number: int) -> str:
-    """'PMT/2025-26/17': type, year and serial (at most 16 characters, CGST Rule 46)."""
+    """'PMT/2025-26/17': type, year and serial. Invoices have their own, shorter series."""
     return f"{voucher_type.prefix}/{year.label}/{number}"
 
 

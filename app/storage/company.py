@@ -172,7 +172,11 @@ def _actor(engine: Engine, username: str) -> Actor:
 
 def _open_database(folder: Path, key_file: KeyFile, key: bytes) -> Engine:
     engine = open_engine(folder / DB_FILE_NAME, key)
-    migrate.ensure_current(engine, folder)
+    try:
+        migrate.ensure_current(engine, folder)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
 
 

@@ -58,7 +58,11 @@ def open_engine(path: Path, key: bytes, *, create: bool = False) -> Engine:
     if not create:
         check_database_file(path)
     engine = create_engine(
-        f"sqlite:///{path}", creator=lambda: _connect(path, key), pool_size=4, max_overflow=4
+        f"sqlite:///{path}",
+        module=sqlcipher,  # so SQLAlchemy maps the driver's errors to sqlalchemy.exc
+        creator=lambda: _connect(path, key),
+        pool_size=4,
+        max_overflow=4,
     )
 
     @event.listens_for(engine, "begin")

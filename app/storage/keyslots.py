@@ -46,9 +46,10 @@ class WrongPassword(AccessDenied):
 class LockedOut(AccessDenied):
     """Too many failed attempts; the message says how long to wait."""
 
-    def __init__(self, user: str, until: datetime) -> None:
+    def __init__(self, user: str, until: datetime, now: datetime | None = None) -> None:
         self.until = until
-        minutes = max(1, int((until - datetime.now(UTC)).total_seconds() + 59) // 60)
+        left = (until - (now or datetime.now(UTC))).total_seconds()
+        minutes = max(1, int(left + 59) // 60)
         super().__init__(
             f"User {user} is locked out after {MAX_FAILURES} failed attempts. "
             f"Try again in {minutes} minute{'s' if minutes != 1 else ''}, "
@@ -236,7 +237,7 @@ class KeyFile:
         name = slot["user"]
         failures = self.failures.setdefault(name, _Failures())
         if failures.locked_until and failures.locked_until > now:
-            raise LockedOut(name, failures.locked_until)
+            raise LockedOut(name, failures.locked_until, now)
         try:
             key = self._open(slot, _stretch_password(password, slot["kdf"]))
         except WrongPassword:
@@ -256,7 +257,7 @@ class KeyFile:
             failures.events.append({"at": now.isoformat(), "reason": "locked out for 15 minutes"})
         self.save()
         if failures.locked_until and failures.locked_until > now:
-            raise LockedOut(user, failures.locked_until)
+            raise LockedOut(user, failures.locked_until, now)
 
     def failure_events(self, user: str) -> list[dict[str, str]]:
         """Failed attempts since the last login, for the audit log."""

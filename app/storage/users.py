@@ -30,8 +30,11 @@ def add_user(
             "A user name has 2 to 32 lower-case letters, digits, dots, dashes or underscores."
         )
     check_password_strength(password)
-    if username in company.key_file.users():
-        raise Conflict(f"User {username} already exists.")
+    with company.reader() as conn:
+        existing = conn.execute(select(users.c.active).where(users.c.username == username)).first()
+    if existing is not None or username in company.key_file.users():
+        state = "" if existing is None or existing.active else " (deactivated)"
+        raise Conflict(f"User {username}{state} already exists; choose another name.")
     with company.unit_of_work() as uow:
         uow.conn.execute(
             users.insert().values(
