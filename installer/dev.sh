@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages the app and its tests use (see docs/development.md).
-APT_PACKAGES=(python3 python3-venv python3-dev)
+APT_PACKAGES=(python3 python3-venv python3-dev
+  # Qt's runtime libraries (PySide6 wheels link them from the system)
+  libegl1 libgl1 libfontconfig1 libxkbcommon0 libglib2.0-0 libdbus-1-3)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -46,13 +48,15 @@ setup_venv() {
 }
 
 run_app() {
-  local demo="${BAHI_DEMO_DIR:-$HOME/.local/share/bahi/demo-company}"
-  export BAHI_PASSWORD="${BAHI_PASSWORD:-demo-password}"
-  if [ ! -d "$demo" ]; then
-    .venv/bin/bahi demo "$demo"
+  if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || [ -n "${QT_QPA_PLATFORM:-}" ]; then
+    # Opens the demo company (built on first use; user owner, password demo-password).
+    exec .venv/bin/bahi gui --demo
   fi
-  echo "Demo company: $demo (user owner, password $BAHI_PASSWORD)"
-  # Until the desktop window lands, show the demo company's books in the terminal.
+  # No screen (a server, an SSH session): show the demo company's books in the terminal.
+  local demo="${BAHI_DEMO_DIR:-/tmp/bahi-demo-company}"
+  export BAHI_PASSWORD="${BAHI_PASSWORD:-demo-password}"
+  [ -d "$demo" ] || .venv/bin/bahi demo "$demo"
+  echo "No screen found; the demo company's trial balance ($demo, user owner):"
   .venv/bin/bahi report trial-balance --company "$demo"
 }
 

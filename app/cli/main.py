@@ -40,7 +40,9 @@ def _output_args(parser: argparse.ArgumentParser, *, files: bool = True) -> None
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="bahi", description="Bahi: offline accounting and billing for Indian businesses."
+        prog="bahi",
+        description="Bahi: offline accounting and billing for Indian businesses. "
+        "'bahi' alone or 'bahi gui [--company DIR]' opens the desktop program.",
     )
     parser.add_argument("--version", action="version", version=f"bahi {APP_VERSION}")
     groups = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -1,0 +1,33 @@
+"""The ``bahi`` entry point: the desktop program, or a command-line command.
+
+``bahi`` alone (or ``bahi gui [--company DIR]``) opens the window; anything else is a
+command for ``app.cli``. Deciding here keeps the desktop program and the command line
+independent of each other, and keeps Qt's start-up off every command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] == "gui":
+        parser = argparse.ArgumentParser(prog="bahi gui", description="Open the desktop program.")
+        parser.add_argument("--company", metavar="DIR", help="company folder to open")
+        parser.add_argument("--demo", action="store_true", help="open the demo company")
+        options = parser.parse_args(args[1:])
+        from app.ui.app import run_gui
+
+        folder = Path(options.company).expanduser() if options.company else None
+        return run_gui(sys.argv[:1], folder, demo=options.demo)
+    from app.cli.main import main as run_command
+
+    return run_command(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One page package per module of the desktop program."""

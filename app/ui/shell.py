@@ -1,0 +1,362 @@
+"""The main window: navigation rail, pages, status bar, command palette and F-keys.
+
+Keys an accountant expects from Tally: F4 Contra, F5 Payment, F6 Receipt, F7 Journal;
+Ctrl+K finds any screen or action by name; Ctrl+1 to Ctrl+9 jump along the rail.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.config import APP_NAME
+from app.ledger.checks import BooksCheck, check_books
+from app.ledger.model import VoucherType, financial_year
+from app.storage.company import Company
+from app.ui.ops import JobContext, Runner, watch
+from app.ui.pages.reports import ReportsPage
+from app.ui.pages.voucher_entry import VoucherEntryPage
+from app.ui.widgets import placeholder_page
+
+log = logging.getLogger(__name__)
+
+SCREENS = (
+    "Dashboard",
+    "POS",
+    "Sales",
+    "Purchases",
+    "Inventory",
+    "Parties",
+    "Ledger",
+    "GST",
+    "Documents",
+    "Assistant",
+    "Settings",
+)
+
+# What each module not built yet will do: a page that explains, not an empty one.
+COMING: dict[str, str] = {
+    "Dashboard": (
+        "Today at a glance: cash and bank balances, what customers owe you and what you owe "
+        "suppliers, today's sales, stock running low and the next GST return due date. Until "
+        "it arrives, F4 to F7 enter vouchers and Ledger shows the trial balance."
+    ),
+    "POS": (
+        "A counter screen for quick cash and UPI sales: scan a barcode or type an item, the "
+        "bill totals with GST as you go, and it prints on a thermal printer. The scanner works "
+        "without clicking a field first."
+    ),
+    "Sales": (
+        "GST tax invoices, bills of supply, estimates and credit notes with your own number "
+        "series; each invoice posts its voucher by itself and can be printed, saved as PDF or "
+        "shared, with e-invoice JSON when you need it."
+    ),
+    "Purchases": (
+        "Supplier bills and debit notes: record input tax credit, match bills against goods "
+        "received, and see what is due to whom and when."
+    ),
+    "Inventory": (
+        "Items with HSN codes, units, godowns and batches; stock moves with every sale and "
+        "purchase, valued by FIFO or average cost, with reorder levels that warn you in time."
+    ),
+    "Parties": (
+        "Customers and suppliers with GSTIN, state and credit terms; each party's outstanding "
+        "bills, ageing and a statement you can send them."
+    ),
+    "GST": (
+        "GSTR-1 and GSTR-3B prepared from your books for each month or quarter, with checks "
+        "that flag wrong GSTINs and missing HSN codes before you file, and JSON to upload."
+    ),
+    "Documents": (
+        "Drop in a supplier's bill as a PDF or photo: Bahi reads it on this computer and "
+        "prepares a purchase entry for you to check and post."
+    ),
+    "Assistant": (
+        "Ask questions about your books in plain words (who owes me the most? what did I "
+        "spend on electricity?), answered by a language model that runs on this computer, "
+        "so your data never leaves it."
+    ),
+    "Settings": (
+        "Company details, users and their roles, passwords and the second factor, backups, "
+        "sync between shop and office, invoice templates and the language of the screens."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    shortcut: str
+    run: Callable[[], None]
+
+
+class CommandPalette(QDialog):
+    """Ctrl+K: type to filter every screen and action by name, Enter runs it."""
+
+    ran = Signal(str)
+
+    def __init__(self, commands: list[Command], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Go to")
+        self.setObjectName("commandPalette")
+        self.resize(460, 380)
+        self.commands = commands
+        self.search = QLineEdit()
+        self.search.setObjectName("paletteSearch")
+        self.search.setPlaceholderText("Type a screen or an action…")
+        self.list = QListWidget()
+        self.list.setObjectName("paletteList")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.search)
+        layout.addWidget(self.list)
+        self.search.textChanged.connect(self._filter)
+        self.search.returnPressed.connect(self.run_current)
+        self.list.itemActivated.connect(lambda _item: self.run_current())
+        self.search.installEventFilter(self)
+        self._filter("")
+
+    def matches(self, text: str) -> list[Command]:
+        words = text.casefold().split()
+        return [c for c in self.commands if all(w in c.name.casefold() for w in words)]
+
+    def _filter(self, text: str) -> None:
+        self.list.clear()
+        for command in self.matches(text):
+            label = f"{command.name}    {command.shortcut}" if command.shortcut else command.name
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, command.name)
+            self.list.addItem(item)
+        if self.list.count():
+            self.list.setCurrentRow(0)
+
+    def eventFilter(self, watched: object, event: object) -> bool:
+        # Up and Down in the search box move through the list, so the hands stay on the keys.
+        if (
+            watched is self.search
+            and isinstance(event, QKeyEvent)
+            and event.type() == QKeyEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down)
+        ):
+            step = -1 if event.key() == Qt.Key.Key_Up else 1
+            row = max(0, min(self.list.count() - 1, self.list.currentRow() + step))
+            self.list.setCurrentRow(row)
+            return True
+        return False
+
+    def run_current(self) -> None:
+        item = self.list.currentItem()
+        if item is None:
+            return
+        name = item.data(Qt.ItemDataRole.UserRole)
+        command = next(c for c in self.commands if c.name == name)
+        self.accept()
+        self.ran.emit(name)
+        command.run()
+
+
+class LedgerPage(QTabWidget):
+    """Ledger: voucher entry and the trial balance with drill-down."""
+
+    def __init__(self, company: Company, runner: Runner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vouchers = VoucherEntryPage(company, runner)
+        self.reports = ReportsPage(company, runner)
+        self.addTab(self.vouchers, "&Voucher entry")
+        self.addTab(self.reports, "&Trial balance")
+        self.vouchers.posted.connect(lambda _posted: self.reports.refresh())
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, company: Company, runner: Runner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.company = company
+        self.runner = runner
+        runner.error_parent = self
+        self.setWindowTitle(f"{company.profile.name} · {APP_NAME}")
+        self.resize(1180, 720)
+
+        self.rail = QListWidget()
+        self.rail.setObjectName("rail")
+        self.rail.setFixedWidth(170)
+        self.rail.setStyleSheet(
+            "QListWidget#rail { background: #1f2a37; color: #e5e7eb; border: none;"
+            " font-size: 14px; padding-top: 8px; outline: 0; }"
+            "QListWidget#rail::item { padding: 9px 14px; }"
+            "QListWidget#rail::item:selected { background: #f59e0b; color: #111827; }"
+        )
+        self.pages = QStackedWidget()
+        self.ledger = LedgerPage(company, runner)
+        self._page_by_name: dict[str, QWidget] = {}
+        for index, name in enumerate(SCREENS):
+            page = self.ledger if name == "Ledger" else placeholder_page(name, COMING[name])
+            self.pages.addWidget(page)
+            self._page_by_name[name] = page
+            item = QListWidgetItem(name)
+            item.setToolTip(f"Ctrl+{index + 1}" if index < 9 else "")
+            self.rail.addItem(item)
+        self.rail.currentRowChanged.connect(self.pages.setCurrentIndex)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.rail)
+        body = QVBoxLayout()
+        body.setContentsMargins(12, 8, 12, 4)
+        body.addWidget(self.pages)
+        layout.addLayout(body, 1)
+        self.setCentralWidget(central)
+
+        self._build_status_bar()
+        self.commands = self._build_commands()
+        self.command_palette: CommandPalette | None = None
+        self._add_shortcuts()
+        self.show_screen("Ledger")
+
+    # -- status bar and commands -------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        profile, actor = self.company.profile, self.company.actor
+        year = financial_year(date.today(), profile.fy_start_month)
+        bar = self.statusBar()
+        bar.setStyleSheet(
+            "QStatusBar QLabel { padding: 0 10px; } QStatusBar::item { border: none; }"
+        )
+        self.status_company = QLabel(f"Company: {profile.name}")
+        self.status_user = QLabel(f"User: {actor.username} ({actor.role.value})")
+        self.status_year = QLabel(f"FY {year.label}")
+        self.status_sync = QLabel("Sync: not set up")
+        bar.addWidget(self.status_company)
+        for label in (self.status_user, self.status_year, self.status_sync):
+            bar.addPermanentWidget(label)
+        bar.addPermanentWidget(QLabel("Ctrl+K: go to anything"))
+
+    def _build_commands(self) -> list[Command]:
+        commands = [
+            Command(f"{name}", f"Ctrl+{i + 1}" if i < 9 else "", self._screen_opener(name))
+            for i, name in enumerate(SCREENS)
+        ]
+        for kind, key in (
+            (VoucherType.CONTRA, "F4"),
+            (VoucherType.PAYMENT, "F5"),
+            (VoucherType.RECEIPT, "F6"),
+            (VoucherType.JOURNAL, "F7"),
+        ):
+            commands.append(Command(f"{kind.value} voucher", key, self._voucher_opener(kind)))
+        commands += [
+            Command("Trial balance", "", self.open_trial_balance),
+            Command("Check the books", "", self.run_check_books),
+            Command("Close the company", "Ctrl+Q", self.close_company),
+        ]
+        return commands
+
+    def _screen_opener(self, name: str) -> Callable[[], None]:
+        return lambda: self.show_screen(name)
+
+    def _voucher_opener(self, kind: VoucherType) -> Callable[[], None]:
+        return lambda: self.open_voucher_entry(kind)
+
+    def _add_shortcuts(self) -> None:
+        def add(key: str, run: Callable[[], None]) -> None:
+            action = QAction(self)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(run)
+            self.addAction(action)
+
+        add("Ctrl+K", self.open_palette)
+        add("Ctrl+Q", self.close_company)
+        for command in self.commands:
+            if command.shortcut.startswith("F") or (
+                command.shortcut.startswith("Ctrl+") and command.shortcut[5:].isdigit()
+            ):
+                add(command.shortcut, command.run)
+
+    # -- navigation --------------------------------------------------------------------------
+    def show_screen(self, name: str) -> None:
+        self.rail.setCurrentRow(SCREENS.index(name))
+
+    @property
+    def current_screen(self) -> str:
+        return SCREENS[self.pages.currentIndex()]
+
+    def open_voucher_entry(self, kind: VoucherType) -> None:
+        self.show_screen("Ledger")
+        self.ledger.setCurrentWidget(self.ledger.vouchers)
+        self.ledger.vouchers.start(kind)
+
+    def open_trial_balance(self) -> None:
+        self.show_screen("Ledger")
+        self.ledger.setCurrentWidget(self.ledger.reports)
+        self.ledger.reports.trial_balance.table.setFocus()
+
+    def open_palette(self) -> None:
+        self.command_palette = CommandPalette(self.commands, self)
+        self.command_palette.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.command_palette.open()
+        self.command_palette.search.setFocus()
+
+    def run_check_books(self) -> None:
+        company = self.company
+
+        def read(ctx: JobContext) -> BooksCheck:
+            ctx.progress(0, 0, "Checking balances, the audit chain and the day totals…")
+            return check_books(company)
+
+        job = self.runner.read("Check the books", read, on_done=self._books_checked)
+        watch(job, self)
+
+    def _books_checked(self, result: BooksCheck) -> None:
+        if result.ok:
+            text = (
+                f"The books are in order: {result.vouchers} vouchers and {result.audit_rows} "
+                "audit rows checked."
+            )
+            icon = QMessageBox.Icon.Information
+        else:
+            shown = "\n".join(str(p) for p in result.problems[:10])
+            text = (
+                f"{len(result.problems)} problems found. Restore from a backup or ask your "
+                f"accountant before posting more.\n\n{shown}"
+            )
+            icon = QMessageBox.Icon.Warning
+        box = QMessageBox(icon, "Check the books", text, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # -- closing -----------------------------------------------------------------------------
+    def close_company(self) -> None:
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.ledger.vouchers.has_unsaved():
+            answer = QMessageBox.question(
+                self,
+                "Unsaved voucher",
+                "The voucher you are entering has not been posted. Close and discard it?",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Discard:
+                event.ignore()
+                return
+        self.runner.settle()  # let a write in progress finish whole
+        event.accept()
