@@ -8,8 +8,8 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
 
+from app.cli.args import company_args, output_args, parse_date
 from app.config import APP_VERSION, log_path, setup_logging
 from app.errors import AppError
 
@@ -17,25 +17,9 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[argparse.Namespace], int]
 
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-04-30") from None
-
-
-def _company_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--company", metavar="DIR", help="company folder (or BAHI_COMPANY)")
-    parser.add_argument("--user", help="user name (or BAHI_USER; default owner)")
-    parser.add_argument("--totp", metavar="CODE", help="second-factor code (or BAHI_TOTP)")
-
-
-def _output_args(parser: argparse.ArgumentParser, *, files: bool = True) -> None:
-    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
-    if files:
-        parser.add_argument("--csv", metavar="FILE", help="write the report as CSV")
-        parser.add_argument("--xlsx", metavar="FILE", help="write the report as an Excel sheet")
+# Modules that declare their own subcommand groups in app/cli/<name>_args.py, each with
+# ``add_commands(groups)``: parser only, cheap to import; handlers load when they run.
+MODULE_COMMANDS: tuple[str, ...] = ()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--gstin")
     create.add_argument("--address", default="")
     create.add_argument(
-        "--books-begin", type=_date, help="first day of the books (default: this FY)"
+        "--books-begin", type=parse_date, help="first day of the books (default: this FY)"
     )
     create.add_argument(
         "--recovery-qr", metavar="PNG", help="also save the recovery key as a QR image"
@@ -73,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     ):
         sub = company_cmds.add_parser(name, help=text)
-        _company_args(sub)
+        company_args(sub)
         sub.add_argument("--json", action="store_true")
         sub.set_defaults(handler=handler)
 
@@ -85,20 +69,20 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=["owner", "accountant", "cashier", "auditor"])
     add.add_argument("--full-name", default="")
-    _company_args(add)
+    company_args(add)
     add.set_defaults(handler="users.add")
     passwd = user_cmds.add_parser("passwd", help="change a password (yours, or anyone's as owner)")
     passwd.add_argument("name", nargs="?")
-    _company_args(passwd)
+    company_args(passwd)
     passwd.set_defaults(handler="users.passwd")
     totp = user_cmds.add_parser("totp", help="turn the authenticator-app second factor on or off")
     totp.add_argument("switch", choices=["enable", "disable"])
     totp.add_argument("name", nargs="?")
     totp.add_argument("--qr", metavar="PNG", help="save the enrolment QR code as an image")
-    _company_args(totp)
+    company_args(totp)
     totp.set_defaults(handler="users.totp")
     listing = user_cmds.add_parser("list", help="list users and roles")
-    _company_args(listing)
+    company_args(listing)
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler="users.listing")
 
@@ -107,11 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     acc_add = account_cmds.add_parser("add", help="add a ledger account under a group")
     acc_add.add_argument("name")
     acc_add.add_argument("--group", required=True)
-    _company_args(acc_add)
+    company_args(acc_add)
     acc_add.set_defaults(handler="books.add_account")
     acc_list = account_cmds.add_parser("list", help="list accounts with their groups")
-    _company_args(acc_list)
-    _output_args(acc_list)
+    company_args(acc_list)
+    output_args(acc_list)
     acc_list.set_defaults(handler="books.list_accounts")
 
     voucher = groups.add_parser("voucher", help="post, reverse and show vouchers")
@@ -122,30 +106,30 @@ def build_parser() -> argparse.ArgumentParser:
     post.add_argument(
         "--file", required=True, metavar="FILE", help="JSON file, or - for standard input"
     )
-    _company_args(post)
+    company_args(post)
     post.add_argument("--json", action="store_true")
     post.set_defaults(handler="books.post")
     reverse = voucher_cmds.add_parser("reverse", help="cancel a voucher with a reversal")
     reverse.add_argument("id", type=int)
-    reverse.add_argument("--date", type=_date, required=True)
+    reverse.add_argument("--date", type=parse_date, required=True)
     reverse.add_argument("--narration", default="")
-    _company_args(reverse)
+    company_args(reverse)
     reverse.add_argument("--json", action="store_true")
     reverse.set_defaults(handler="books.reverse")
     show = voucher_cmds.add_parser("show", help="show one voucher")
     show.add_argument("id", type=int)
-    _company_args(show)
+    company_args(show)
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler="books.show")
 
     period = groups.add_parser("period", help="lock the books up to a date")
     period_cmds = period.add_subparsers(dest="action", required=True, metavar="ACTION")
     lock = period_cmds.add_parser("lock", help="refuse postings on or before a date")
-    lock.add_argument("--until", type=_date, required=True)
-    _company_args(lock)
+    lock.add_argument("--until", type=parse_date, required=True)
+    company_args(lock)
     lock.set_defaults(handler="books.lock")
     unlock = period_cmds.add_parser("unlock", help="lift the period lock")
-    _company_args(unlock)
+    company_args(unlock)
     unlock.set_defaults(handler="books.unlock")
 
     report = groups.add_parser("report", help="trial balance, P&L, balance sheet, day book, ledger")
@@ -155,9 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
         ("balance-sheet", "balance sheet as of a date, with the previous year"),
     ):
         sub = report_cmds.add_parser(name, help=text)
-        sub.add_argument("--as-of", type=_date, help="default: today")
-        _company_args(sub)
-        _output_args(sub)
+        sub.add_argument("--as-of", type=parse_date, help="default: today")
+        company_args(sub)
+        output_args(sub)
         sub.set_defaults(handler="reports.run")
     for name, text in (
         ("pl", "profit & loss for a period, with the previous year"),
@@ -166,25 +150,25 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = report_cmds.add_parser(name, help=text)
         sub.add_argument(
-            "--from", dest="start", type=_date, help="default: start of the financial year"
+            "--from", dest="start", type=parse_date, help="default: start of the financial year"
         )
-        sub.add_argument("--to", dest="end", type=_date, help="default: today")
-        sub.add_argument("--as-of", type=_date, help="same as --to")
+        sub.add_argument("--to", dest="end", type=parse_date, help="default: today")
+        sub.add_argument("--as-of", type=parse_date, help="same as --to")
         if name == "ledger":
             sub.add_argument("--account", required=True)
-        _company_args(sub)
-        _output_args(sub)
+        company_args(sub)
+        output_args(sub)
         sub.set_defaults(handler="reports.run")
 
     check = groups.add_parser(
         "check-books", help="verify balances, the audit chain and the day totals"
     )
-    _company_args(check)
+    company_args(check)
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler="books.check")
 
     backup = groups.add_parser("backup", help="write an encrypted backup file")
-    _company_args(backup)
+    company_args(backup)
     backup.add_argument("--to", metavar="PATH", default=".", help="file or folder (default: here)")
     backup.add_argument("--json", action="store_true")
     backup.set_defaults(handler="companies.backup")
@@ -209,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     check_ids = gst_cmds.add_parser("gstin", help="check GSTINs; exit 1 if any is invalid")
     check_ids.add_argument("gstins", nargs="+", metavar="GSTIN")
     check_ids.set_defaults(handler="gst.gstin")
+
+    for name in MODULE_COMMANDS:
+        importlib.import_module(f"app.cli.{name}_args").add_commands(groups)
     return parser
 
 
