@@ -19,11 +19,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = argparse.ArgumentParser(prog="bahi gui", description="Open the desktop program.")
         parser.add_argument("--company", metavar="DIR", help="company folder to open")
         parser.add_argument("--demo", action="store_true", help="open the demo company")
+        parser.add_argument(
+            "--screenshot",
+            metavar="DIR",
+            help="save every main screen of the demo company as PNG files in DIR and exit",
+        )
         options = parser.parse_args(args[1:])
         from app.ui.app import run_gui
 
         folder = Path(options.company).expanduser() if options.company else None
-        return run_gui(sys.argv[:1], folder, demo=options.demo)
+        shots = Path(options.screenshot).expanduser() if options.screenshot else None
+        return run_gui(sys.argv[:1], folder, demo=options.demo, screenshots=shots)
     from app.cli.main import main as run_command
 
     return run_command(args)

@@ -7,6 +7,7 @@ code when enrolled), migrates the schema if this version of Bahi is newer, and r
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 import shutil
@@ -94,6 +95,18 @@ class Company:
         return Company(
             self.folder, self.engine, self.key_file, self._key, _actor(self.engine, username)
         )
+
+    def confirm_password(self, password: str) -> None:
+        """Unlock after an idle lock: the logged-in user's password, checked against the key
+        file like a login (wrong ones counted, lockout kept); WrongPassword or LockedOut."""
+        key_file = KeyFile.load(self.folder)
+        key = key_file.unlock_with_password(self.actor.username, password)
+        if not hmac.compare_digest(key, self._key):
+            raise KeyFileError("This company's key file has changed since it was opened.")
+        key_file.clear_failures(self.actor.username)
+        with self.unit_of_work() as uow:
+            uow.record("unlock", "user", self.actor.username, {"after": "idle lock"})
+            uow.commit()
 
     def close(self) -> None:
         self.engine.dispose()

@@ -31,10 +31,15 @@ def _install_excepthook() -> None:
 
 
 def run_gui(
-    argv: Sequence[str] | None = None, company_folder: Path | None = None, *, demo: bool = False
+    argv: Sequence[str] | None = None,
+    company_folder: Path | None = None,
+    *,
+    demo: bool = False,
+    screenshots: Path | None = None,
 ) -> int:
     """Run until the main window closes; returns the exit status. ``demo`` opens (and if
-    need be first builds) the demo company."""
+    need be first builds) the demo company; ``screenshots`` saves every main screen there
+    and exits."""
     with contextlib.suppress(OSError):  # a read-only home must not stop the program
         setup_logging()
     app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
@@ -43,6 +48,10 @@ def run_gui(
     app.setApplicationVersion(APP_VERSION)
     _install_excepthook()
     UiThreadCollector(app)
+    if screenshots is not None:
+        from app.ui.screenshots import run_screenshots
+
+        return run_screenshots(screenshots)
     runner = Runner()
     unlock = UnlockDialog(runner, company_folder)
     if demo:

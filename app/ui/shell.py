@@ -14,6 +14,7 @@ from datetime import date
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -32,12 +33,18 @@ from app.config import APP_NAME
 from app.ledger.checks import BooksCheck, check_books
 from app.ledger.model import VoucherType, financial_year
 from app.storage.company import Company
+from app.storage.settings import auto_lock_minutes
+from app.ui.lock import IdleWatch, LockScreen
 from app.ui.ops import JobContext, Runner, watch
+from app.ui.pages.dashboard import DashboardPage
+from app.ui.pages.report_viewer import REPORTS, ReportViewer
 from app.ui.pages.reports import ReportsPage
 from app.ui.pages.voucher_entry import VoucherEntryPage
 from app.ui.widgets import placeholder_page
 
 log = logging.getLogger(__name__)
+
+REPORT_NAMES = frozenset(r.name for r in REPORTS)
 
 SCREENS = (
     "Dashboard",
@@ -55,11 +62,6 @@ SCREENS = (
 
 # What each module not built yet will do: a page that explains, not an empty one.
 COMING: dict[str, str] = {
-    "Dashboard": (
-        "Today at a glance: cash and bank balances, what customers owe you and what you owe "
-        "suppliers, today's sales, stock running low and the next GST return due date. Until "
-        "it arrives, F4 to F7 enter vouchers and Ledger shows the trial balance."
-    ),
     "POS": (
         "A counter screen for quick cash and UPI sales: scan a barcode or type an item, the "
         "bill totals with GST as you go, and it prints on a thermal printer. The scanner works "
@@ -174,14 +176,16 @@ class CommandPalette(QDialog):
 
 
 class LedgerPage(QTabWidget):
-    """Ledger: voucher entry and the trial balance with drill-down."""
+    """Ledger: voucher entry, the trial balance with drill-down, and every report."""
 
     def __init__(self, company: Company, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.vouchers = VoucherEntryPage(company, runner)
         self.reports = ReportsPage(company, runner)
+        self.viewer = ReportViewer(company, runner)
         self.addTab(self.vouchers, "&Voucher entry")
         self.addTab(self.reports, "&Trial balance")
+        self.addTab(self.viewer, "&Reports")
         self.vouchers.posted.connect(lambda _posted: self.reports.refresh())
 
 
@@ -205,9 +209,13 @@ class MainWindow(QMainWindow):
         )
         self.pages = QStackedWidget()
         self.ledger = LedgerPage(company, runner)
+        self.dashboard = DashboardPage(company, runner)
+        self.dashboard.open_report.connect(self.open_report)
+        self.ledger.vouchers.posted.connect(lambda _posted: self.dashboard.refresh())
+        built: dict[str, QWidget] = {"Ledger": self.ledger, "Dashboard": self.dashboard}
         self._page_by_name: dict[str, QWidget] = {}
         for index, name in enumerate(SCREENS):
-            page = self.ledger if name == "Ledger" else placeholder_page(name, COMING[name])
+            page = built.get(name) or placeholder_page(name, COMING[name])
             self.pages.addWidget(page)
             self._page_by_name[name] = page
             item = QListWidgetItem(name)
@@ -215,8 +223,8 @@ class MainWindow(QMainWindow):
             self.rail.addItem(item)
         self.rail.currentRowChanged.connect(self.pages.setCurrentIndex)
 
-        central = QWidget()
-        layout = QHBoxLayout(central)
+        self.workspace = QWidget()
+        layout = QHBoxLayout(self.workspace)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.rail)
@@ -224,13 +232,23 @@ class MainWindow(QMainWindow):
         body.setContentsMargins(12, 8, 12, 4)
         body.addWidget(self.pages)
         layout.addLayout(body, 1)
-        self.setCentralWidget(central)
+        self.lock_screen = LockScreen(company, runner)
+        self.lock_screen.unlocked.connect(self.unlock)
+        self.screens = QStackedWidget()
+        self.screens.addWidget(self.workspace)
+        self.screens.addWidget(self.lock_screen)
+        self.setCentralWidget(self.screens)
+        with company.reader() as conn:
+            minutes = auto_lock_minutes(conn)
+        self.idle = IdleWatch(minutes * 60_000, self)
+        self.idle.idle.connect(self.lock)
 
         self._build_status_bar()
         self.commands = self._build_commands()
         self.command_palette: CommandPalette | None = None
+        self._focus_before_lock: QWidget | None = None
         self._add_shortcuts()
-        self.show_screen("Ledger")
+        self.show_screen("Dashboard")
 
     # -- status bar and commands -------------------------------------------------------------
     def _build_status_bar(self) -> None:
@@ -261,6 +279,7 @@ class MainWindow(QMainWindow):
             (VoucherType.JOURNAL, "F7"),
         ):
             commands.append(Command(f"{kind.value} voucher", key, self._voucher_opener(kind)))
+        commands += [Command(r.name, "", self._report_opener(r.name)) for r in REPORTS[1:]]
         commands += [
             Command("Trial balance", "", self.open_trial_balance),
             Command("Check the books", "", self.run_check_books),
@@ -270,6 +289,9 @@ class MainWindow(QMainWindow):
 
     def _screen_opener(self, name: str) -> Callable[[], None]:
         return lambda: self.show_screen(name)
+
+    def _report_opener(self, name: str) -> Callable[[], None]:
+        return lambda: self.open_report(name, "")
 
     def _voucher_opener(self, kind: VoucherType) -> Callable[[], None]:
         return lambda: self.open_voucher_entry(kind)
@@ -308,11 +330,25 @@ class MainWindow(QMainWindow):
         self.ledger.setCurrentWidget(self.ledger.reports)
         self.ledger.reports.trial_balance.table.setFocus()
 
+    def open_report(self, name: str, account: str) -> None:
+        """A report by name (a dashboard tile, the palette); a screen name opens the screen."""
+        if name not in REPORT_NAMES:
+            self.show_screen(name)
+            return
+        self.show_screen("Ledger")
+        self.ledger.setCurrentWidget(self.ledger.viewer)
+        self.ledger.viewer.show_report(name, account)
+        self.ledger.viewer.table.setFocus()
+
     def open_palette(self) -> None:
         self.command_palette = CommandPalette(self.commands, self)
         self.command_palette.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.command_palette.finished.connect(self._palette_closed)
         self.command_palette.open()
         self.command_palette.search.setFocus()
+
+    def _palette_closed(self) -> None:
+        self.command_palette = None
 
     def run_check_books(self) -> None:
         company = self.company
@@ -341,6 +377,36 @@ class MainWindow(QMainWindow):
         box = QMessageBox(icon, "Check the books", text, QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
+
+    # -- locking -----------------------------------------------------------------------------
+    @property
+    def locked(self) -> bool:
+        return self.screens.currentWidget() is self.lock_screen
+
+    def lock(self) -> None:
+        """Hide the books until the user's password is typed again; nothing is closed."""
+        if self.locked:
+            return
+        self.idle.stop()
+        if self.command_palette is not None:
+            self.command_palette.reject()
+        for action in self.actions():
+            action.setEnabled(False)  # F-keys and Ctrl+K must not reach the hidden pages
+        self._focus_before_lock = QApplication.focusWidget()
+        self.screens.setCurrentWidget(self.lock_screen)
+        self.lock_screen.reset()
+        log.info("window locked after idle time")
+
+    def unlock(self) -> None:
+        for action in self.actions():
+            action.setEnabled(True)
+        self.screens.setCurrentWidget(self.workspace)
+        if self._focus_before_lock is not None:
+            self._focus_before_lock.setFocus()
+        self.idle.restart()
+
+    def set_auto_lock(self, minutes: int) -> None:
+        self.idle.set_interval(minutes * 60_000)
 
     # -- closing -----------------------------------------------------------------------------
     def close_company(self) -> None:
