@@ -9,8 +9,8 @@ from pathlib import Path
 
 from app.cli.output import print_json
 from app.cli.session import company_folder, open_from_args, secret
-from app.errors import ValidationError
-from app.gst import find_state, parse_gstin
+from app.gst import find_state
+from app.gst.registration import registered_gstin
 from app.ledger.model import financial_year
 from app.ledger.service import create_books
 from app.storage import backup as backups
@@ -25,15 +25,7 @@ def _state_code(text: str) -> str:
 
 def create(args: argparse.Namespace) -> int:
     state = _state_code(args.state)
-    gstin = None
-    if args.gstin:
-        parsed = parse_gstin(args.gstin)
-        if parsed.state_code != state:
-            raise ValidationError(
-                f"GSTIN {parsed.value} is registered in state {parsed.state_code}, not {state}. "
-                "Check the state or the GSTIN."
-            )
-        gstin = parsed.value
+    gstin = registered_gstin(state, args.gstin)
     books_begin = args.books_begin or financial_year(date.today()).start
     password = secret("BAHI_PASSWORD", "Owner password", confirm=True)
     profile = CompanyProfile(args.name, state, books_begin, gstin, args.address)

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import text
@@ -27,6 +27,7 @@ from app.storage.access import Permission, require
 from app.storage.company import DB_FILE_NAME, Company, open_company
 from app.storage.engine import snapshot_to
 from app.storage.keyslots import KEY_FILE_NAME
+from app.storage.settings import backup_schedule
 
 BACKUP_SUFFIX = ".bahibak"
 _MANIFEST = "manifest.json"
@@ -148,3 +149,37 @@ def restore_backup(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return info
+
+
+AUTOMATIC_PREFIX = "auto-"
+_STAMP = "%Y%m%d-%H%M%S"
+
+
+def automatic_backup(company: Company, now: datetime | None = None) -> BackupInfo | None:
+    """The scheduled backup: made when the newest automatic one is older than the interval
+    set in Settings, then only the newest ``keep`` automatic backups are kept. Backups made
+    by hand are never pruned. Returns what was written, or None when none was due."""
+    now = now or datetime.now(UTC)
+    with company.reader() as conn:
+        schedule = backup_schedule(conn)
+    if schedule.every_hours == 0:
+        return None
+    folder = Path(schedule.folder).expanduser() if schedule.folder else company.folder / "backups"
+    existing = sorted(folder.glob(f"{AUTOMATIC_PREFIX}*{BACKUP_SUFFIX}"))
+    if existing and now - _made_at(existing[-1]) < timedelta(hours=schedule.every_hours):
+        return None
+    stamp = now.strftime(_STAMP)
+    info = create_backup(company, folder / f"{AUTOMATIC_PREFIX}{stamp}{BACKUP_SUFFIX}")
+    automatic = sorted(folder.glob(f"{AUTOMATIC_PREFIX}*{BACKUP_SUFFIX}"))
+    for old in automatic[: max(0, len(automatic) - schedule.keep)]:
+        old.unlink()
+    return info
+
+
+def _made_at(path: Path) -> datetime:
+    """When an automatic backup was made, from its name (its file time as a fallback)."""
+    try:
+        stamp = path.name[len(AUTOMATIC_PREFIX) : -len(BACKUP_SUFFIX)]
+        return datetime.strptime(stamp, _STAMP).replace(tzinfo=UTC)
+    except ValueError:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC)

@@ -6,6 +6,8 @@ accessors, which call these.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects.sqlite import insert
 
@@ -60,3 +62,50 @@ def set_auto_lock_minutes(uow: UnitOfWork, minutes: int) -> None:
             f"Choose between 1 and {MAX_AUTO_LOCK_MINUTES} minutes, or 0 to never lock."
         )
     write_setting(uow, AUTO_LOCK_MINUTES, str(minutes))
+
+
+BACKUP_EVERY_HOURS = "backup.every_hours"
+BACKUP_KEEP = "backup.keep"
+BACKUP_FOLDER = "backup.folder"
+THEME = "ui.theme"
+PAPER = "print.paper"
+PAPERS = ("A4", "A5", "80 mm roll")
+THEMES = ("light", "dark")
+
+
+@dataclass(frozen=True)
+class BackupSchedule:
+    every_hours: int  # 0: no automatic backups
+    keep: int
+    folder: str  # empty: the company's own backups/ folder
+
+
+def backup_schedule(conn: Connection) -> BackupSchedule:
+    return BackupSchedule(
+        every_hours=read_int(conn, BACKUP_EVERY_HOURS, 24),
+        keep=read_int(conn, BACKUP_KEEP, 10),
+        folder=read_setting(conn, BACKUP_FOLDER) or "",
+    )
+
+
+def set_backup_schedule(uow: UnitOfWork, schedule: BackupSchedule) -> None:
+    require(uow.actor, Permission.BACKUP)
+    if not 0 <= schedule.every_hours <= 24 * 7:
+        raise ValidationError("Back up every 1 to 168 hours, or 0 for never.")
+    if not 1 <= schedule.keep <= 365:
+        raise ValidationError("Keep between 1 and 365 automatic backups.")
+    write_setting(uow, BACKUP_EVERY_HOURS, str(schedule.every_hours))
+    write_setting(uow, BACKUP_KEEP, str(schedule.keep))
+    write_setting(uow, BACKUP_FOLDER, schedule.folder.strip())
+
+
+def choice(conn: Connection, key: str, options: tuple[str, ...]) -> str:
+    """A setting that is one of ``options``; the first when unset or unknown."""
+    value = read_setting(conn, key)
+    return value if value in options else options[0]
+
+
+def set_choice(uow: UnitOfWork, key: str, options: tuple[str, ...], value: str) -> None:
+    if value not in options:
+        raise ValidationError(f"Choose one of: {', '.join(options)}.")
+    write_setting(uow, key, value)

@@ -13,8 +13,10 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from app.config import APP_NAME, APP_VERSION, setup_logging
+from app.storage.settings import THEME, THEMES, choice
 from app.ui.ops import Runner, UiThreadCollector, show_error
 from app.ui.shell import MainWindow
+from app.ui.theme import apply_theme
 from app.ui.unlock import UnlockDialog
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,8 @@ def run_gui(
         return 0
     company = unlock.company
     try:
+        with company.reader() as conn:
+            apply_theme(app, choice(conn, THEME, THEMES))
         window = MainWindow(company, runner)
         window.show()
         status = app.exec()

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from app.config import APP_NAME
 from app.ledger.checks import BooksCheck, check_books
 from app.ledger.model import VoucherType, financial_year
+from app.storage.backup import BackupInfo, automatic_backup
 from app.storage.company import Company
 from app.storage.settings import auto_lock_minutes
 from app.ui.lock import IdleWatch, LockScreen
@@ -39,12 +40,15 @@ from app.ui.ops import JobContext, Runner, watch
 from app.ui.pages.dashboard import DashboardPage
 from app.ui.pages.report_viewer import REPORTS, ReportViewer
 from app.ui.pages.reports import ReportsPage
+from app.ui.pages.settings import SettingsPage
 from app.ui.pages.voucher_entry import VoucherEntryPage
 from app.ui.widgets import placeholder_page
 
 log = logging.getLogger(__name__)
 
 REPORT_NAMES = frozenset(r.name for r in REPORTS)
+BACKUP_CHECK_MS = 30 * 60_000  # the schedule says when a backup is due; this only looks
+BACKUP_FIRST_CHECK_MS = 60_000  # a minute after opening, when the start-up work is done
 
 SCREENS = (
     "Dashboard",
@@ -96,10 +100,6 @@ COMING: dict[str, str] = {
         "Ask questions about your books in plain words (who owes me the most? what did I "
         "spend on electricity?), answered by a language model that runs on this computer, "
         "so your data never leaves it."
-    ),
-    "Settings": (
-        "Company details, users and their roles, passwords and the second factor, backups, "
-        "sync between shop and office, invoice templates and the language of the screens."
     ),
 }
 
@@ -212,7 +212,12 @@ class MainWindow(QMainWindow):
         self.dashboard = DashboardPage(company, runner)
         self.dashboard.open_report.connect(self.open_report)
         self.ledger.vouchers.posted.connect(lambda _posted: self.dashboard.refresh())
-        built: dict[str, QWidget] = {"Ledger": self.ledger, "Dashboard": self.dashboard}
+        self.settings = SettingsPage(company, runner)
+        built: dict[str, QWidget] = {
+            "Ledger": self.ledger,
+            "Dashboard": self.dashboard,
+            "Settings": self.settings,
+        }
         self._page_by_name: dict[str, QWidget] = {}
         for index, name in enumerate(SCREENS):
             page = built.get(name) or placeholder_page(name, COMING[name])
@@ -238,10 +243,7 @@ class MainWindow(QMainWindow):
         self.screens.addWidget(self.workspace)
         self.screens.addWidget(self.lock_screen)
         self.setCentralWidget(self.screens)
-        with company.reader() as conn:
-            minutes = auto_lock_minutes(conn)
-        self.idle = IdleWatch(minutes * 60_000, self)
-        self.idle.idle.connect(self.lock)
+        self._start_timers()
 
         self._build_status_bar()
         self.commands = self._build_commands()
@@ -249,6 +251,19 @@ class MainWindow(QMainWindow):
         self._focus_before_lock: QWidget | None = None
         self._add_shortcuts()
         self.show_screen("Dashboard")
+
+    def _start_timers(self) -> None:
+        """Auto-lock after idle time and the automatic backup check."""
+        company = self.company
+        with company.reader() as conn:
+            minutes = auto_lock_minutes(conn)
+        self.idle = IdleWatch(minutes * 60_000, self)
+        self.idle.idle.connect(self.lock)
+        self.settings.auto_lock_changed.connect(self.set_auto_lock)
+        self.backup_timer = QTimer(self)
+        self.backup_timer.timeout.connect(self.run_automatic_backup)
+        self.backup_timer.start(BACKUP_CHECK_MS)
+        QTimer.singleShot(BACKUP_FIRST_CHECK_MS, self.run_automatic_backup)
 
     # -- status bar and commands -------------------------------------------------------------
     def _build_status_bar(self) -> None:
@@ -346,6 +361,26 @@ class MainWindow(QMainWindow):
         self.command_palette.finished.connect(self._palette_closed)
         self.command_palette.open()
         self.command_palette.search.setFocus()
+
+    def run_automatic_backup(self) -> None:
+        """The scheduled backup, on the writer thread; a failure is logged and shown once in
+        the status bar, never as a dialog in the middle of a sale."""
+        company = self.company
+
+        def write(_ctx: JobContext) -> BackupInfo | None:
+            return automatic_backup(company)
+
+        self.runner.write(
+            "Automatic backup", write, on_done=self._backed_up, on_error=self._backup_failed
+        )
+
+    def _backed_up(self, info: BackupInfo | None) -> None:
+        if info is not None:
+            self.statusBar().showMessage(f"Backed up to {info.path}", 10_000)
+
+    def _backup_failed(self, exc: BaseException) -> None:
+        log.error("automatic backup failed: %s", exc)
+        self.statusBar().showMessage(f"Automatic backup failed: {exc}", 30_000)
 
     def _palette_closed(self) -> None:
         self.command_palette = None

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -31,10 +32,12 @@ from PySide6.QtWidgets import (
 
 from app.config import APP_NAME, data_dir
 from app.errors import AppError
+from app.storage.backup import restore_backup
 from app.storage.company import Company, is_company_folder, open_company, open_with_recovery_key
 from app.storage.keyslots import KeyFile, LockedOut
 from app.storage.totp import SecondFactorRequired
 from app.ui.ops import JobContext, Runner, error_text, show_error
+from app.ui.wizard import FirstRunWizard
 
 log = logging.getLogger(__name__)
 
@@ -86,9 +89,10 @@ def _error_label() -> QLabel:
 
 
 class ChooserPage(QWidget):
-    """Pick a company: a recent one, any folder, or the demo."""
+    """Pick a company: a recent one, any folder, a new one, a backup, or the demo."""
 
     chosen = Signal(Path, str)  # folder, name
+    create_requested = Signal()
 
     def __init__(self, runner: Runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -101,6 +105,15 @@ class ChooserPage(QWidget):
         self.open_button.clicked.connect(self._open_folder)
         self.demo_button = QPushButton("Open the &demo company")
         self.demo_button.clicked.connect(self.open_demo)
+        self.create_button = QPushButton("&New company…")
+        self.create_button.clicked.connect(self.create_requested)
+        self.restore_button = QPushButton("&Restore a backup…")
+        self.restore_button.clicked.connect(self._ask_restore)
+        self.welcome = QLabel(
+            "New here? Create your company (Ctrl+N), or look around a demo shop's books "
+            "first (Ctrl+D)."
+        )
+        self.welcome.setWordWrap(True)
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)  # busy: the demo builder does not report steps
         self.busy.setTextVisible(False)
@@ -109,10 +122,11 @@ class ChooserPage(QWidget):
         self.status.setWordWrap(True)
         self.error = _error_label()
         buttons = QHBoxLayout()
-        buttons.addWidget(self.open_button)
-        buttons.addWidget(self.demo_button)
+        for button in (self.create_button, self.open_button, self.restore_button, self.demo_button):
+            buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
+        layout.addWidget(self.welcome)
         layout.addWidget(QLabel("Recent companies (Enter opens):"))
         layout.addWidget(self.recent, 1)
         layout.addLayout(buttons)
@@ -127,11 +141,12 @@ class ChooserPage(QWidget):
             row = QListWidgetItem(f"{item.name}\n    {item.folder}")
             row.setData(Qt.ItemDataRole.UserRole, str(item.folder))
             self.recent.addItem(row)
+        self.welcome.setVisible(self.recent.count() == 0)
         if self.recent.count():
             self.recent.setCurrentRow(0)
             self.recent.setFocus()
         else:
-            self.open_button.setFocus()
+            self.create_button.setFocus()
 
     def _open_item(self, item: QListWidgetItem) -> None:
         self.choose(Path(item.data(Qt.ItemDataRole.UserRole)))
@@ -152,6 +167,38 @@ class ChooserPage(QWidget):
             self._show_error(f"{folder} is not a Bahi company folder. Choose another folder.")
             return
         self.chosen.emit(folder, name)
+
+    def _ask_restore(self) -> None:
+        backup, _ = QFileDialog.getOpenFileName(
+            self, "Restore a backup", "", "Bahi backups (*.bahibak)"
+        )
+        if not backup:
+            return
+        target = QFileDialog.getExistingDirectory(self, "Restore into which (empty) folder?")
+        if not target:
+            return
+        password, ok = QInputDialog.getText(
+            self,
+            "Restore",
+            "Owner's password when the backup was made:",
+            QLineEdit.EchoMode.Password,
+        )
+        if ok and password:
+            self.restore(Path(backup), Path(target), password)
+
+    def restore(self, backup: Path, target: Path, password: str) -> None:
+        """Check and restore in the background, then ask for the password to open it."""
+        self.error.hide()
+
+        def work(ctx: JobContext) -> Path:
+            ctx.progress(0, 0, "Checking and restoring the backup…")
+            restore_backup(backup, target, "owner", password)
+            return target
+
+        self._set_busy(True, f"Restoring {backup.name}…")
+        self.runner.write(
+            "Restore a backup", work, on_done=self._demo_built, on_error=self._demo_failed
+        )
 
     def open_demo(self) -> None:
         folder = demo_folder()
@@ -186,7 +233,12 @@ class ChooserPage(QWidget):
     def _set_busy(self, busy: bool, text: str = "") -> None:
         self.busy.setVisible(busy)
         self.status.setText(text)
-        for button in (self.open_button, self.demo_button):
+        for button in (
+            self.open_button,
+            self.demo_button,
+            self.create_button,
+            self.restore_button,
+        ):
             button.setEnabled(not busy)
 
     def _show_error(self, text: str) -> None:
@@ -356,8 +408,23 @@ class UnlockDialog(QDialog):
         self.login.back.connect(self._back)
         self.login.unlocked.connect(self._unlocked)
         QShortcut(QKeySequence("Ctrl+D"), self, self.chooser.open_demo)
+        QShortcut(QKeySequence("Ctrl+N"), self, self.open_wizard)
+        self.chooser.create_requested.connect(self.open_wizard)
+        self.runner = runner
+        self.wizard: FirstRunWizard | None = None
         if folder is not None:
             self.chooser.choose(folder)
+
+    def open_wizard(self) -> None:
+        self.wizard = FirstRunWizard(self.runner, self)
+        self.wizard.finished.connect(self._wizard_done)
+        self.wizard.open()
+
+    def _wizard_done(self) -> None:
+        wizard = self.wizard
+        if wizard is not None and wizard.company is not None:
+            remember_recent(wizard.company.folder, wizard.company.profile.name)
+            self._unlocked(wizard.company)
 
     def _chosen(self, folder: Path, name: str) -> None:
         self.login.start(folder, name)
