@@ -68,8 +68,18 @@ run_tests() {
   .venv/bin/pytest -q "$@"
 }
 
+take_screenshots() {
+  # Every main screen of the demo company, built afresh in a scratch home, for the docs.
+  local home
+  home="$(mktemp -d)"
+  rm -f docs/screenshots/*.png
+  BAHI_HOME="$home" QT_QPA_PLATFORM=offscreen .venv/bin/bahi gui --screenshot docs/screenshots
+  rm -rf "$home"
+}
+
 case "${1:-}" in
   run) install_system_packages; setup_venv; run_app ;;
   test) shift; install_system_packages; setup_venv; run_tests "$@" ;;
-  *) echo "usage: installer/dev.sh run|test [pytest args]" >&2; exit 2 ;;
+  screenshots) install_system_packages; setup_venv; take_screenshots ;;
+  *) echo "usage: installer/dev.sh run|test [pytest args]|screenshots" >&2; exit 2 ;;
 esac

@@ -248,9 +248,10 @@ class AccountPosting:
 
 
 def account_postings(
-    conn: Connection, account_id: AccountId, start: date, end: date
+    conn: Connection, account_id: AccountId, start: date, end: date, limit: int | None = None
 ) -> Iterator[AccountPosting]:
-    """An account's postings in [start, end], oldest first, with the other side named."""
+    """An account's postings in [start, end], oldest first, with the other side named;
+    ``limit`` stops after that many (a screen's worth, shown while the rest loads)."""
     query = (
         select(
             postings.c.voucher_id,
@@ -264,6 +265,7 @@ def account_postings(
         .join(vouchers, vouchers.c.id == postings.c.voucher_id)
         .where(postings.c.account_id == account_id, postings.c.posting_date.between(start, end))
         .order_by(postings.c.posting_date, postings.c.voucher_id, postings.c.line_no)
+        .limit(limit)
     )
     rows = conn.execute(query).all()
     voucher_ids = {row.voucher_id for row in rows}

@@ -98,8 +98,9 @@ def _dr_cr(balance: Decimal) -> tuple[Decimal, str]:
 
 
 def ledger_statement(
-    company: Company, account_name: str, start: date, end: date
+    company: Company, account_name: str, start: date, end: date, limit: int | None = None
 ) -> LedgerStatement:
+    """An account's postings with a running balance; ``limit`` gives only the first rows."""
     with company.reader() as conn:
         account = next(
             (
@@ -119,7 +120,7 @@ def ledger_statement(
         )
         balance = opening
         rows = []
-        for posting in queries.account_postings(conn, account.id, start, end):
+        for posting in queries.account_postings(conn, account.id, start, end, limit):
             balance += posting.amount
             rows.append(StatementRow(posting, balance))
     return LedgerStatement(account, start, end, opening, tuple(rows))

@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 ModelIndex = QModelIndex | QPersistentModelIndex
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 FETCH_BATCH = 500  # ledger rows handed to the view at a time
+FIRST_PAGE = 100  # ledger rows read first, to paint while the rest loads
 
 
 class TrialBalanceTableModel(QAbstractTableModel):
@@ -119,6 +120,14 @@ class LedgerTableModel(QAbstractTableModel):
         self.all_rows = statement.rows
         self.shown = 0
         self.endResetModel()
+
+    def extend(self, statement: LedgerStatement) -> None:
+        """The whole ledger after its first rows: the rows shown are the same, so no reset."""
+        self.all_rows = statement.rows
+        if self.shown > len(self.all_rows):  # cannot happen with the same query; be safe
+            self.set_statement(statement)
+        elif self.shown < FETCH_BATCH:
+            self.fetchMore(QModelIndex())
 
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self.shown
@@ -365,21 +374,39 @@ class LedgerView(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.closing)
         self.statement: LedgerStatement | None = None
+        self.complete = False
+        self._request = 0
 
     def load(self, account_name: str, as_of: date) -> None:
+        """The first screen of postings at once, the rest right after (two reads at once)."""
         company = self.company
         start = financial_year(as_of, company.profile.fy_start_month).start
         self.heading.setText(f"<h2>Ledger: {account_name}</h2>Loading…")
         self.model.set_statement(
             LedgerStatement(_no_account(account_name), start, as_of, Decimal(0), ())
         )
+        self.complete = False
+        self._request += 1
+        request = self._request
 
-        def read(_ctx: JobContext) -> LedgerStatement:
+        def first(_ctx: JobContext) -> LedgerStatement:
+            return ledger_statement(company, account_name, start, as_of, FIRST_PAGE)
+
+        def whole(_ctx: JobContext) -> LedgerStatement:
             return ledger_statement(company, account_name, start, as_of)
 
-        self.runner.read("Ledger", read, on_done=self._loaded)
+        self.runner.read(
+            "Ledger", first, on_done=lambda part: self._loaded(request, part, complete=False)
+        )
+        self.runner.read(
+            "Ledger", whole, on_done=lambda all_: self._loaded(request, all_, complete=True)
+        )
 
-    def _loaded(self, statement: LedgerStatement) -> None:
+    def _loaded(self, request: int, statement: LedgerStatement, *, complete: bool) -> None:
+        if request != self._request or self.complete:
+            return  # an older account, or the whole ledger came first
+        self.complete = complete
+        shown_before = self.model.rowCount()
         self.statement = statement
         self.heading.setText(
             f"<h2>Ledger: {statement.account.name}</h2>"
@@ -387,10 +414,16 @@ class LedgerView(QWidget):
             " · Enter opens a voucher, Esc goes back"
         )
         self.opening.setText(f"Opening balance: {dr_cr(statement.opening)}")
-        self.closing.setText(
-            f"<b>Closing balance: {dr_cr(statement.closing)}</b>    "
-            f"({len(statement.rows)} postings)"
-        )
+        if complete:
+            self.closing.setText(
+                f"<b>Closing balance: {dr_cr(statement.closing)}</b>    "
+                f"({len(statement.rows)} postings)"
+            )
+        else:
+            self.closing.setText("Loading the rest…")
+        if complete and shown_before:
+            self.model.extend(statement)  # the rows on screen stay put; more come on scrolling
+            return
         self.model.set_statement(statement)
         if self.model.canFetchMore(QModelIndex()):
             self.model.fetchMore(QModelIndex())
