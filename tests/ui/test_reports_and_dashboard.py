@@ -120,3 +120,39 @@ def test_a_hundred_thousand_rows_are_fetched_in_batches(qtbot: QtBot) -> None:
     assert model.rowCount() == 2000
     model.set_search("row 99999")
     assert model.rowCount() == 1 and model.rows[0][0] == "row 99999"
+
+
+def test_ledger_shows_its_first_rows_then_the_rest(
+    qtbot: QtBot, company: Company, runner: Runner
+) -> None:
+    from app.ui.pages.reports import FETCH_BATCH, FIRST_PAGE, LedgerView
+
+    ids = resolve_accounts(company, ["Cash", "Sales"])
+    start = TODAY.replace(day=1) - timedelta(days=40)
+    total = FETCH_BATCH + FIRST_PAGE + 50
+    post_vouchers(
+        company,
+        [
+            Voucher(
+                VoucherType.SALES,
+                start + timedelta(days=n % 30),
+                (Line(ids["Cash"], D(f"{n + 1}.25")), Line(ids["Sales"], D(f"-{n + 1}.25"))),
+                f"sale {n}",
+            )
+            for n in range(total)
+        ],
+    )
+    view = LedgerView(company, runner)
+    qtbot.addWidget(view)
+    view.show()
+    view.load("Cash", TODAY)
+    qtbot.waitUntil(lambda: view.complete, timeout=20_000)
+    wait_idle(qtbot, runner)
+    rows = view.model.all_rows
+    assert len(rows) == total
+    assert rows[-1].balance == sum(D(f"{n + 1}.25") for n in range(total))
+    assert view.model.rowCount() >= FIRST_PAGE  # what was on screen stayed
+    while view.model.canFetchMore(view.model.index(-1, -1)):
+        view.model.fetchMore(view.model.index(-1, -1))
+    assert view.model.rowCount() == total
+    assert f"({total} postings)" in view.closing.text()
