@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 # System packages the app and its tests use (see docs/development.md).
 APT_PACKAGES=(python3 python3-venv python3-dev
   # Qt's runtime libraries (PySide6 wheels link them from the system)
-  libegl1 libgl1 libfontconfig1 libxkbcommon0 libglib2.0-0 libdbus-1-3)
+  libegl1 libgl1 libfontconfig1 libxkbcommon0 libglib2.0-0 libdbus-1-3
+  # llama-cpp-python ships as source only: a compiler to build its wheel once
+  build-essential cmake)
+LLAMA_VERSION=0.3.36  # keep in step with pyproject.toml
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -34,6 +37,21 @@ pick_python() {
   echo "Bahi needs Python 3.11 or newer with the venv module." >&2; exit 1
 }
 
+install_llama() {
+  # A portable CPU build (no -march=native), compiled once and kept in a wheel cache outside
+  # the checkout, keyed by version, Python and machine: about 5 minutes on 2 cores.
+  .venv/bin/python -c "import llama_cpp" 2>/dev/null && return
+  local tag; tag=$(.venv/bin/python -c 'import sys; print("cp%d%d" % sys.version_info[:2])')
+  local dir="${XDG_CACHE_HOME:-$HOME/.cache}/bahi/wheels/llama-$LLAMA_VERSION-$tag-$(uname -m)"
+  if ! ls "$dir"/llama_cpp_python-*.whl >/dev/null 2>&1; then
+    echo "Building llama-cpp-python $LLAMA_VERSION once (about 5 minutes)"
+    mkdir -p "$dir"
+    CMAKE_ARGS="-DGGML_NATIVE=OFF" .venv/bin/python -m pip wheel -q --no-deps -w "$dir" \
+      "llama-cpp-python==$LLAMA_VERSION"
+  fi
+  .venv/bin/python -m pip install -q "$dir"/llama_cpp_python-*.whl
+}
+
 setup_venv() {
   local python; python=$(pick_python)
   [ -x .venv/bin/python ] || "$python" -m venv .venv
@@ -42,6 +60,7 @@ setup_venv() {
   local want; want=$(sha256sum pyproject.toml | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     .venv/bin/python -m pip install -q --upgrade pip
+    install_llama
     .venv/bin/python -m pip install -q -e ".[dev]"
     echo "$want" > "$stamp"
   fi
