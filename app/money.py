@@ -49,8 +49,14 @@ def round_quantity(qty: Decimal) -> Decimal:
     return qty.quantize(_THOUSANDTH, rounding=ROUND_HALF_UP)
 
 
+# Far above any business's figures, and well inside a 64-bit count of paise.
+LARGEST_AMOUNT = Decimal("1e15")
+
+
 def has_at_most_paise(amount: Decimal) -> bool:
-    """True when the amount has no digits below the paisa."""
+    """True when the amount has no digits below the paisa (and is a storable amount)."""
+    if not amount.is_finite() or abs(amount) >= LARGEST_AMOUNT:
+        return False
     return amount == amount.quantize(_PAISA)
 
 

@@ -15,7 +15,7 @@ from typing import NewType
 
 from app.errors import ValidationError
 from app.inventory.barcodes import InvalidBarcode, barcode_kind
-from app.money import ZERO, has_at_most_paise
+from app.money import LARGEST_AMOUNT, ZERO, has_at_most_paise
 
 ItemId = NewType("ItemId", int)
 GodownId = NewType("GodownId", int)
@@ -100,7 +100,9 @@ def gst_rate_problem(rate: Decimal) -> str | None:
 
 
 def quantity_problem(qty: Decimal, what: str = "quantity") -> str | None:
-    if not qty.is_finite() or qty != qty.quantize(Decimal("0.001")):
+    if not qty.is_finite() or abs(qty) >= LARGEST_AMOUNT:
+        return f"The {what} {qty} is not a quantity the books can hold."
+    if qty != qty.quantize(Decimal("0.001")):
         return f"The {what} {qty} has more than three decimal places."
     return None
 
@@ -222,7 +224,10 @@ def _price_problems(item: ItemDraft) -> list[str]:
         if amount is None:
             continue
         if amount < 0 or not has_at_most_paise(amount):
-            found.append(f"The {label} must be a positive amount with at most two decimals.")
+            found.append(
+                f"The {label} must be a positive amount below {LARGEST_AMOUNT:,.0f} "
+                "with at most two decimals."
+            )
     if item.mrp is not None:
         # Legal Metrology (Packaged Commodities) Rules 2011: nothing sells above the MRP.
         for label, amount in named[1:]:
