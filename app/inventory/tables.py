@@ -5,7 +5,6 @@ as the moves and re-checked against them by ``checks.check_stock``."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -13,7 +12,6 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Date,
-    Dialect,
     ForeignKey,
     Index,
     Integer,
@@ -23,34 +21,9 @@ from sqlalchemy import (
     UniqueConstraint,
     type_coerce,
 )
-from sqlalchemy.types import TypeDecorator
 
 from app.storage.tables import metadata
-from app.storage.types import Paise, Quantity
-
-
-class Percent(TypeDecorator[Decimal]):
-    """A GST rate as integer hundredths of a percent (7.5% is 750), exact on disk."""
-
-    impl = BigInteger
-    cache_ok = True
-
-    def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
-        if value is None:
-            return None
-        if not isinstance(value, Decimal):
-            raise TypeError(f"rate column needs a Decimal, got {type(value).__name__}")
-        scaled = value * 100
-        if scaled != scaled.to_integral_value():
-            raise ValueError(f"rate {value} has more than two decimal places")
-        return int(scaled)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        if value is None:
-            return None
-        rate = Decimal(int(value)).scaleb(-2)
-        return rate.quantize(Decimal(1)) if rate == rate.to_integral_value() else rate.normalize()
-
+from app.storage.types import Paise, Percent, Quantity
 
 items = Table(
     "items",

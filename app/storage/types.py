@@ -58,3 +58,26 @@ class Quantity(TypeDecorator[Decimal]):
 def raw_paise(column: ColumnElement[Decimal]) -> ColumnElement[int]:
     """The column as plain integer paise, for sums and checks that must not round-trip."""
     return type_coerce(column, BigInteger)
+
+
+class Percent(TypeDecorator[Decimal]):
+    """A GST rate as integer hundredths of a percent (7.5% is 750), exact on disk."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            raise TypeError(f"rate column needs a Decimal, got {type(value).__name__}")
+        scaled = value * 100
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"rate {value} has more than two decimal places")
+        return int(scaled)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        rate = Decimal(int(value)).scaleb(-2)
+        return rate.quantize(Decimal(1)) if rate == rate.to_integral_value() else rate.normalize()
