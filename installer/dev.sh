@@ -10,7 +10,9 @@ APT_PACKAGES=(python3 python3-venv python3-dev
   # Qt's runtime libraries (PySide6 wheels link them from the system)
   libegl1 libgl1 libfontconfig1 libxkbcommon0 libglib2.0-0 libdbus-1-3
   # llama-cpp-python ships as source only: a compiler to build its wheel once
-  build-essential cmake)
+  build-essential cmake
+  # the sync service's tests start a real PostgreSQL server
+  postgresql)
 LLAMA_VERSION=0.3.36  # keep in step with pyproject.toml
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

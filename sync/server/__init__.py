@@ -1,0 +1,1 @@
+"""The sync service: a stateless HTTP front (``app``) over one store (``store``)."""
