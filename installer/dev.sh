@@ -12,7 +12,9 @@ APT_PACKAGES=(python3 python3-venv python3-dev
   # llama-cpp-python ships as source only: a compiler to build its wheel once
   build-essential cmake
   # the sync service's tests start a real PostgreSQL server
-  postgresql)
+  postgresql
+  # reading scanned bills; Noto for the rupee sign and Devanagari
+  tesseract-ocr tesseract-ocr-eng tesseract-ocr-hin poppler-utils fonts-noto-core)
 LLAMA_VERSION=0.3.36  # keep in step with pyproject.toml
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

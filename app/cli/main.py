@@ -19,7 +19,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 # Modules that declare their own subcommand groups in app/cli/<name>_args.py, each with
 # ``add_commands(groups)``: parser only, cheap to import; handlers load when they run.
-MODULE_COMMANDS: tuple[str, ...] = ("inventory", "assistant")
+MODULE_COMMANDS: tuple[str, ...] = ("inventory", "assistant", "documents")
 
 
 def build_parser() -> argparse.ArgumentParser:
