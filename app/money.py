@@ -6,7 +6,7 @@ Decimals, never floats; on disk they are integer paise.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 
 ZERO = Decimal("0.00")
 _PAISA = Decimal("0.01")
@@ -51,6 +51,11 @@ def round_quantity(qty: Decimal) -> Decimal:
 
 # Far above any business's figures, and well inside a 64-bit count of paise.
 LARGEST_AMOUNT = Decimal("1e15")
+
+
+def round_quantity_up(qty: Decimal, whole: bool) -> Decimal:
+    """Round a quantity up, to whole units or to thousandths (an order never falls short)."""
+    return qty.quantize(_RUPEE if whole else _THOUSANDTH, rounding=ROUND_CEILING)
 
 
 def has_at_most_paise(amount: Decimal) -> bool:

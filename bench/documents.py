@@ -28,8 +28,11 @@ import tempfile
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
-from typing import Any
+
+import figures
+from figures import say
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.documents.bills
 
@@ -37,6 +40,7 @@ from app.documents.reader import read_document
 from tests.documents.bills import LAYOUTS, Bill, make_bill, scan, write_pdf
 
 BENCH = "documents"
+emit = partial(figures.emit, BENCH)
 SAMPLES = Path("/work/shared/reference/invoice-samples")
 FIELDS = (
     "invoice_number",
@@ -53,40 +57,6 @@ FIELDS = (
     "place_of_supply",
 )
 GOAL_FIELDS = frozenset(FIELDS[:10])  # the fields the issue sets goals for
-
-
-def emit(
-    figure: str,
-    value: float | None,
-    unit: str,
-    goal: float | None,
-    better: str,
-    n: int,
-    runs: int,
-    human: str,
-    **extra: Any,
-) -> None:
-    """One human line on stderr and one JSON line on stdout."""
-    shown = "n/a" if value is None else f"{value:,.3f}".rstrip("0").rstrip(".")
-    goal_text = "" if goal is None else f" (goal {'<=' if better == 'lower' else '>='} {goal})"
-    note = f" [{extra['note']}]" if extra.get("note") else ""
-    print(f"{human}: {shown} {unit}{goal_text}, n={n:,}, runs={runs}{note}", file=sys.stderr)
-    record: dict[str, Any] = {
-        "bench": BENCH,
-        "figure": figure,
-        "value": None if value is None else round(value, 3),
-        "unit": unit,
-        "goal": goal,
-        "better": better,
-        "n": n,
-        "runs": runs,
-    }
-    record.update(extra)
-    print(json.dumps(record), flush=True)
-
-
-def say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
 
 
 def load_note() -> str:

@@ -19,7 +19,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -27,39 +26,16 @@ import sys
 import tempfile
 import time
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
+
+import figures
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 BENCH = "gui"
+emit = partial(figures.emit, BENCH)
 PASSWORD = "bench-gui-password-1"  # a throwaway company
-
-
-def emit(
-    figure: str,
-    value: float | None,
-    unit: str,
-    goal: float | None,
-    n: int,
-    runs: int,
-    note: str = "",
-) -> None:
-    record = {
-        "bench": BENCH,
-        "figure": figure,
-        "value": None if value is None else round(value, 3),
-        "unit": unit,
-        "goal": goal,
-        "better": "lower",
-        "n": n,
-        "runs": runs,
-    }
-    if note:
-        record["note"] = note
-    shown = "n/a" if value is None else f"{value:.3f}"
-    target = "no goal" if goal is None else f"goal < {goal}"
-    print(f"{figure}: {shown} {unit} ({target}; n={n}, runs={runs}) {note}", file=sys.stderr)
-    print(json.dumps(record), flush=True)
 
 
 def child_start(folder: Path, key_hex: str) -> None:
@@ -204,15 +180,25 @@ def main() -> int:
         key, account = build_company(folder, size)
         print(f"built {size} postings in {time.perf_counter() - began:.1f} s", file=sys.stderr)
         starts = measure_start(folder, key, args.runs)
-        emit("cold_start_s", statistics.median(starts), "s", 1.5, size, len(starts))
+        emit(
+            "cold_start_s", statistics.median(starts), "s", 1.5, "lower", size, len(starts),
+            "cold start to a painted main window (key derivation excluded)",
+        )  # fmt: skip
         derivations = measure_key_derivation(folder, args.runs)
         note = "Argon2id, 64 MiB, t=3, p=4: added to the start when a password is typed"
         emit(
-            "key_derivation_s", statistics.median(derivations), "s", None, 1, len(derivations), note
-        )
+            "key_derivation_s", statistics.median(derivations), "s", None, "lower", 1,
+            len(derivations), "key derivation", note=note,
+        )  # fmt: skip
         first, whole, rows = measure_ledger(folder, key, account, args.runs)
-        emit("ledger_first_rows_ms", statistics.median(first), "ms", 200, rows, len(first))
-        emit("ledger_all_rows_ms", statistics.median(whole), "ms", None, rows, len(whole))
+        emit(
+            "ledger_first_rows_ms", statistics.median(first), "ms", 200, "lower", rows,
+            len(first), "ledger: first rows painted",
+        )  # fmt: skip
+        emit(
+            "ledger_all_rows_ms", statistics.median(whole), "ms", None, "lower", rows,
+            len(whole), "ledger: every row loaded",
+        )  # fmt: skip
     return 0
 
 

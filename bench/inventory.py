@@ -31,9 +31,11 @@ import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
-from typing import Any
 
+import figures
+from figures import say
 from sqlalchemy import func, select
 
 from app.inventory import queries
@@ -54,6 +56,7 @@ from app.ledger.service import create_books
 from app.storage.company import Company, CompanyProfile, is_company_folder, open_company
 
 BENCH = "inventory"
+emit = partial(figures.emit, BENCH)
 PASSWORD = "bench-inventory-password-1"  # a throwaway company
 FULL_ITEMS, FULL_MOVES = 100_000, 1_000_000
 QUICK_ITEMS, QUICK_MOVES = 10_000, 100_000
@@ -72,39 +75,6 @@ PRODUCTS = (
     "Turmeric Chilli Jeera Ketchup Noodles Pickle Papad Rusk Cornflakes Honey Jam Vermicelli"
 ).split()
 SIZES = "50g 100g 200g 250g 500g 1kg 2kg 5kg 100ml 200ml 500ml 1L 5L Pack-of-4 Family".split()
-
-
-def emit(
-    figure: str,
-    value: float | None,
-    unit: str,
-    goal: float | None,
-    better: str,
-    n: int,
-    runs: int,
-    human: str,
-    **extra: Any,
-) -> None:
-    """One human line on stderr and one JSON line on stdout."""
-    shown = "n/a" if value is None else f"{value:,.3f}".rstrip("0").rstrip(".")
-    goal_text = "" if goal is None else f" (goal {'<=' if better == 'lower' else '>='} {goal})"
-    print(f"{human}: {shown} {unit}{goal_text}, n={n:,}, runs={runs}", file=sys.stderr)
-    record: dict[str, Any] = {
-        "bench": BENCH,
-        "figure": figure,
-        "value": None if value is None else round(value, 3),
-        "unit": unit,
-        "goal": goal,
-        "better": better,
-        "n": n,
-        "runs": runs,
-    }
-    record.update(extra)
-    print(json.dumps(record), flush=True)
-
-
-def say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
 
 
 def ean13(n: int) -> str:

@@ -43,9 +43,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
-from typing import Any
 
+import figures
+from figures import say
 from sqlalchemy import func, select
 
 from app.ledger import queries
@@ -55,6 +57,7 @@ from app.ledger.tables import postings, vouchers
 from app.storage.company import Company, CompanyProfile, is_company_folder, open_company
 
 BENCH = "ledger"
+emit = partial(figures.emit, BENCH)
 PASSWORD = "bench-ledger-password-1"  # a throwaway company
 USERNAME = "owner"
 FULL_SIZE = 1_000_000
@@ -81,40 +84,6 @@ EXTRA_ACCOUNTS = (
 
 
 # -- output ------------------------------------------------------------------------------
-
-
-def emit(
-    figure: str,
-    value: float | None,
-    unit: str,
-    goal: float | None,
-    better: str,
-    n: int,
-    runs: int,
-    human: str,
-    **extra: Any,
-) -> None:
-    """One human line on stderr and one JSON line on stdout."""
-    shown = "n/a" if value is None else f"{value:,.3f}".rstrip("0").rstrip(".")
-    goal_text = "" if goal is None else f" (goal {'<=' if better == 'lower' else '>='} {goal})"
-    note = f" [{extra['note']}]" if extra.get("note") else ""
-    print(f"{human}: {shown} {unit}{goal_text}, n={n:,}, runs={runs}{note}", file=sys.stderr)
-    record: dict[str, Any] = {
-        "bench": BENCH,
-        "figure": figure,
-        "value": None if value is None else round(value, 3),
-        "unit": unit,
-        "goal": goal,
-        "better": better,
-        "n": n,
-        "runs": runs,
-    }
-    record.update(extra)
-    print(json.dumps(record), flush=True)
-
-
-def say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
 
 
 def median_ms(fn: Callable[[], object], runs: int) -> tuple[float, object]:

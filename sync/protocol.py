@@ -93,6 +93,17 @@ def _keys(data: Mapping[str, Any]) -> DeviceKeys:
         raise BadMessage(f"bad device keys: {exc}") from None
 
 
+def _device_and_token(d: Mapping[str, Any]) -> tuple[DeviceKeys, bytes]:
+    """A joining device's public keys and the hash of the bearer token it will use."""
+    device = d.get("device")
+    if not isinstance(device, dict):
+        raise BadMessage("device must be an object")
+    token_hash = unb64(d.get("token_hash"))
+    if len(token_hash) != 32:
+        raise BadMessage("token_hash must be 32 bytes")
+    return _keys(device), token_hash
+
+
 @dataclass(frozen=True, slots=True)
 class Hello:
     shop_id: str
@@ -267,13 +278,8 @@ class ShopCreate:
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> ShopCreate:
-        device = d.get("device")
-        if not isinstance(device, dict):
-            raise BadMessage("device must be an object")
-        token_hash = unb64(d.get("token_hash"))
-        if len(token_hash) != 32:
-            raise BadMessage("token_hash must be 32 bytes")
-        return cls(_str(d, "shop_id"), _keys(device), _str(d, "name"), token_hash)
+        device, token_hash = _device_and_token(d)
+        return cls(_str(d, "shop_id"), device, _str(d, "name"), token_hash)
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,13 +297,8 @@ class PairingJoin:
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> PairingJoin:
-        device = d.get("device")
-        if not isinstance(device, dict):
-            raise BadMessage("device must be an object")
-        token_hash = unb64(d.get("token_hash"))
-        if len(token_hash) != 32:
-            raise BadMessage("token_hash must be 32 bytes")
-        return cls(_keys(device), _str(d, "name"), token_hash)
+        device, token_hash = _device_and_token(d)
+        return cls(device, _str(d, "name"), token_hash)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from app.assistant import queries as reads
 from app.errors import NotFound, ValidationError
 from app.ledger import queries
 from app.ledger.model import AccountId, VoucherType, financial_year
-from app.money import ZERO, D, has_at_most_paise
+from app.money import ZERO, D, has_at_most_paise, round_paise
 from app.storage.company import Company
 
 Args = dict[str, Any]
@@ -128,7 +128,7 @@ def _sales(books: Books, start: date, end: date) -> Result:
         "gross_sales": money(net + returns),
         "returns": money(returns),
         "sales_vouchers": count,
-        "daily_average": money((net / days).quantize(Decimal("0.01"))),
+        "daily_average": money(round_paise(net / days)),
         "by_account": [
             {"account": a.name, "amount": money(-moved[a.id])}
             for a in sales_accounts

@@ -22,6 +22,7 @@ from PIL import Image
 from app.documents.model import EInvoice, Field, FieldSource, Problem
 from app.documents.printed import parse_date
 from app.gst import check_gstin
+from app.money import round_paise
 
 _KEYS = frozenset({"SellerGstin", "DocNo", "DocDt", "TotInvVal", "Irn"})
 QR_DPI = 200  # dense e-invoice QRs need about this much when rendered from a PDF
@@ -117,7 +118,7 @@ def einvoice_fields(
             fields.append(
                 Field(
                     "grand_total",
-                    Decimal(str(total)).quantize(Decimal("0.01")),
+                    round_paise(Decimal(str(total))),
                     1.0,
                     FieldSource.QR,
                     region,

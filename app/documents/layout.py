@@ -20,6 +20,13 @@ from app.documents.model import Box, PageText, Region, Word
 SEGMENT_GAP = 1.2
 
 
+def _enclosing(words: tuple[Word, ...] | list[Word]) -> Box:
+    box = words[0].box
+    for word in words[1:]:
+        box = box.union(word.box)
+    return box
+
+
 @dataclass(frozen=True)
 class Segment:
     page: int
@@ -31,10 +38,7 @@ class Segment:
 
     @cached_property
     def box(self) -> Box:
-        box = self.words[0].box
-        for word in self.words[1:]:
-            box = box.union(word.box)
-        return box
+        return _enclosing(self.words)
 
     @property
     def region(self) -> Region:
@@ -44,25 +48,23 @@ class Segment:
     def confidence(self) -> float:
         return min(w.confidence for w in self.words)
 
+    def _covering(self, start: int, end: int) -> list[Word]:
+        """The words that characters ``start:end`` of ``text`` fall in."""
+        found, offset = [], 0
+        for word in self.words:
+            word_end = offset + len(word.text)
+            if word_end > start and offset < end:
+                found.append(word)
+            offset = word_end + 1
+        return found
+
     def region_of(self, start: int, end: int) -> Region:
         """The region of the words covering characters ``start:end`` of ``text``."""
-        box: Box | None = None
-        offset = 0
-        for word in self.words:
-            word_end = offset + len(word.text)
-            if word_end > start and offset < end:
-                box = word.box if box is None else box.union(word.box)
-            offset = word_end + 1
-        return Region(self.page, box or self.box)
+        words = self._covering(start, end)
+        return Region(self.page, _enclosing(words) if words else self.box)
 
     def confidence_of(self, start: int, end: int) -> float:
-        offset, lowest = 0, 1.0
-        for word in self.words:
-            word_end = offset + len(word.text)
-            if word_end > start and offset < end:
-                lowest = min(lowest, word.confidence)
-            offset = word_end + 1
-        return lowest
+        return min((w.confidence for w in self._covering(start, end)), default=1.0)
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,7 @@ class Row:
 
     @cached_property
     def box(self) -> Box:
-        box = self.words[0].box
-        for word in self.words[1:]:
-            box = box.union(word.box)
-        return box
+        return _enclosing(self.words)
 
     @cached_property
     def height(self) -> float:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy import Connection, func, select
 from app.errors import ValidationError
 from app.inventory.model import ItemId, MoveKind, from_thousandths
 from app.inventory.tables import items, raw_thousandths, stock_balances, stock_moves
-from app.money import ZERO, round_paise, round_quantity
+from app.money import ZERO, round_paise, round_quantity, round_quantity_up
 
 COUNTED_UNITS = frozenset({"NOS", "PCS", "UNT", "SET", "PRS", "BOX", "BTL", "PAC", "CTN", "DOZ"})
 
@@ -112,8 +112,7 @@ def _suggest(row: dict[Hashable, Any], history_days: int, cover_days: int) -> Re
     target = max(point, daily * (lead + cover_days))
     qty = max(from_thousandths(int(get("min_order"))), target - on_hand)
     unit = str(get("unit"))
-    step = Decimal(1) if unit in COUNTED_UNITS else Decimal("0.001")
-    qty = qty.quantize(step, rounding=ROUND_CEILING)  # never order short of the need
+    qty = round_quantity_up(qty, whole=unit in COUNTED_UNITS)
     if qty <= 0:
         return None
     sku = get("sku")

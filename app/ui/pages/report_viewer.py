@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QTextDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
@@ -39,7 +39,8 @@ from app.reports.statements import balance_sheet, profit_and_loss
 from app.reports.table import Cell, Table, write_csv, write_xlsx
 from app.reports.trial_balance import trial_balance
 from app.storage.company import Company
-from app.ui.ops import JobContext, Runner
+from app.ui.batched import BatchedTableModel
+from app.ui.ops import JobContext, Runner, error_text, show_error
 from app.ui.widgets import DateField, amount_text
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -69,14 +70,15 @@ def _sort_key(cell: Cell) -> tuple[int, Any]:
     return (2, str(cell).casefold())
 
 
-class ReportTableModel(QAbstractTableModel):
+class ReportTableModel(BatchedTableModel):
     """A report table with search and sort in memory; rows reach the view in batches."""
+
+    batch = FETCH_BATCH
 
     def __init__(self) -> None:
         super().__init__()
         self.table = Table("", (), ())
         self.rows: list[tuple[Cell, ...]] = []  # after the search filter and the sort
-        self.shown = 0
         self._search = ""
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._numeric: tuple[bool, ...] = ()
@@ -117,22 +119,11 @@ class ReportTableModel(QAbstractTableModel):
         self.shown = min(len(rows), FETCH_BATCH)
         self.endResetModel()
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self.shown
+    def available(self) -> int:
+        return len(self.rows)
 
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.table.columns)
-
-    def canFetchMore(self, parent: ModelIndex) -> bool:
-        return not parent.isValid() and self.shown < len(self.rows)
-
-    def fetchMore(self, parent: ModelIndex) -> None:
-        if parent.isValid():
-            return
-        more = min(FETCH_BATCH, len(self.rows) - self.shown)
-        self.beginInsertRows(QModelIndex(), self.shown, self.shown + more - 1)
-        self.shown += more
-        self.endInsertRows()
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -374,8 +365,6 @@ class ReportViewer(QWidget):
         )
 
     def _failed(self, exc: BaseException) -> None:
-        from app.ui.ops import error_text, show_error
-
         text = error_text(exc)
         if text is None:
             show_error(self, exc)

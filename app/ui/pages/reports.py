@@ -38,6 +38,7 @@ from app.ledger.model import AccountId, VoucherId, financial_year
 from app.reports.registers import LedgerStatement, StatementRow, ledger_statement
 from app.reports.trial_balance import TrialBalance, TrialBalanceRow, trial_balance
 from app.storage.company import Company
+from app.ui.batched import BatchedTableModel
 from app.ui.ops import JobContext, Runner
 from app.ui.widgets import amount_text, dr_cr
 
@@ -105,15 +106,18 @@ class TrialBalanceTableModel(QAbstractTableModel):
         return self.rows[row]
 
 
-class LedgerTableModel(QAbstractTableModel):
-    """An account's postings; the view asks for more rows as it scrolls (canFetchMore)."""
+class LedgerTableModel(BatchedTableModel):
+    """An account's postings; the view asks for more rows as it scrolls."""
 
     COLUMNS = ("Date", "Voucher", "Particulars", "Narration", "Debit", "Credit", "Balance")
+    batch = FETCH_BATCH
 
     def __init__(self) -> None:
         super().__init__()
         self.all_rows: tuple[StatementRow, ...] = ()
-        self.shown = 0
+
+    def available(self) -> int:
+        return len(self.all_rows)
 
     def set_statement(self, statement: LedgerStatement) -> None:
         self.beginResetModel()
@@ -129,24 +133,8 @@ class LedgerTableModel(QAbstractTableModel):
         elif self.shown < FETCH_BATCH:
             self.fetchMore(QModelIndex())
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self.shown
-
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def canFetchMore(self, parent: ModelIndex) -> bool:
-        return not parent.isValid() and self.shown < len(self.all_rows)
-
-    def fetchMore(self, parent: ModelIndex) -> None:
-        if parent.isValid():
-            return
-        more = min(FETCH_BATCH, len(self.all_rows) - self.shown)
-        if more <= 0:
-            return
-        self.beginInsertRows(QModelIndex(), self.shown, self.shown + more - 1)
-        self.shown += more
-        self.endInsertRows()
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
