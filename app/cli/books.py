@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from app.billing.checks import check_company
 from app.cli.output import print_json
 from app.cli.session import open_from_args
 from app.ledger import queries, service, voucher_json
-from app.ledger.checks import check_books
 from app.ledger.model import VoucherId
 from app.reports.table import Table, write_csv, write_xlsx
 from app.storage.company import Company
@@ -131,7 +131,7 @@ def unlock(args: argparse.Namespace) -> int:
 
 def check(args: argparse.Namespace) -> int:
     with open_from_args(args.company, args.user, args.totp) as company:
-        result = check_books(company)
+        result = check_company(company)
     if args.json:
         print_json(
             {

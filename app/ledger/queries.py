@@ -139,6 +139,14 @@ def account_by_key(conn: Connection, system_key: str) -> AccountId:
     return AccountId(account_id)
 
 
+def system_accounts(conn: Connection) -> dict[str, AccountId]:
+    """Accounts by the role they play ("sales", "output_cgst", "round_off")."""
+    rows = conn.execute(
+        select(accounts.c.system_key, accounts.c.id).where(accounts.c.system_key.is_not(None))
+    )
+    return {key: AccountId(account_id) for key, account_id in rows}
+
+
 def cash_and_bank_ids(conn: Connection) -> tuple[AccountId, ...]:
     group_map = groups(conn)
     money = {g.id for g in group_map.values() if g.name in _MONEY_GROUPS}

@@ -103,24 +103,44 @@ def _new_id(result: CursorResult[Any]) -> int:
 def add_account(company: Company, name: str, group: str) -> AccountId:
     """A new ledger account under an existing group; names are unique ignoring case."""
     require(company.actor, Permission.MANAGE_ACCOUNTS)
+    with company.unit_of_work() as uow:
+        account_id = add_account_in(uow, name, group)
+        uow.commit()
+    return account_id
+
+
+def add_account_in(
+    uow: UnitOfWork, name: str, group: str, system_key: str | None = None
+) -> AccountId:
+    """Write a new account in ``uow``; the caller has checked the actor may cause it (a
+    cashier adding a customer at the counter creates the customer's ledger account)."""
     name = " ".join(name.split())
     if not name:
         raise ValidationError("The account needs a name.")
-    with company.unit_of_work() as uow:
-        group_id = uow.conn.execute(
-            select(account_groups.c.id).where(account_groups.c.name == group)
-        ).scalar()
-        if group_id is None:
-            raise NotFound(f"There is no account group {group!r}.")
-        if uow.conn.execute(select(accounts.c.id).where(accounts.c.name == name)).first():
-            raise Conflict(f"An account named {name!r} already exists.")
-        result = uow.conn.execute(
-            accounts.insert().values(name=name, group_id=group_id, created_at=_now())
+    group_id = uow.conn.execute(
+        select(account_groups.c.id).where(account_groups.c.name == group)
+    ).scalar()
+    if group_id is None:
+        raise NotFound(f"There is no account group {group!r}.")
+    if uow.conn.execute(select(accounts.c.id).where(accounts.c.name == name)).first():
+        raise Conflict(f"An account named {name!r} already exists.")
+    result = uow.conn.execute(
+        accounts.insert().values(
+            name=name, group_id=group_id, system_key=system_key, created_at=_now()
         )
-        account_id = AccountId(_new_id(result))
-        uow.record("account.add", "account", account_id, {"name": name, "group": group})
-        uow.commit()
+    )
+    account_id = AccountId(_new_id(result))
+    uow.record("account.add", "account", account_id, {"name": name, "group": group})
     return account_id
+
+
+def ensure_system_account(uow: UnitOfWork, key: str, name: str, group: str) -> AccountId:
+    """The account playing a role (``key``), created on first use for companies whose chart
+    predates the role."""
+    found = uow.conn.execute(select(accounts.c.id).where(accounts.c.system_key == key)).scalar()
+    if found is not None:
+        return AccountId(found)
+    return add_account_in(uow, name, group, system_key=key)
 
 
 def post_voucher(company: Company, voucher: Voucher) -> PostedVoucher:
@@ -136,10 +156,16 @@ def post_vouchers(company: Company, batch: Sequence[Voucher]) -> list[PostedVouc
 
 
 def post_in(
-    uow: UnitOfWork, profile: CompanyProfile, batch: Sequence[Voucher]
+    uow: UnitOfWork,
+    profile: CompanyProfile,
+    batch: Sequence[Voucher],
+    permission: Permission = Permission.POST_VOUCHERS,
 ) -> list[PostedVoucher]:
-    """Check and write vouchers, their postings, day totals and audit rows in ``uow``."""
-    require(uow.actor, Permission.POST_VOUCHERS)
+    """Check and write vouchers, their postings, day totals and audit rows in ``uow``.
+
+    ``permission`` is what the user needs: billing posts a sale's voucher under BILL, so a
+    cashier can sell without being allowed to write journals."""
+    require(uow.actor, permission)
     if not batch:
         return []
     conn = uow.conn
