@@ -18,6 +18,7 @@ from app.errors import Conflict, PeriodLocked, ValidationError
 from app.gst.periods import ReturnPeriod
 from app.storage.access import Permission, require
 from app.storage.company import Company
+from app.storage.uow import UnitOfWork
 
 RETURNS = ("GSTR-1", "GSTR-3B")
 
@@ -97,13 +98,13 @@ def filings(conn: Connection) -> list[Filing]:
     ]
 
 
-def check_not_filed(conn: Connection, kind: DocKind, day: date) -> None:
+def check_not_filed(uow: UnitOfWork, kind: DocKind, day: date) -> None:
     """Refuse a change to a document whose return has been filed."""
     if not kind.posts_voucher:
         return  # quotations, orders and challans are not in any return
     wanted = "GSTR-1" if kind.outward else "GSTR-3B"
-    for filing in filings_covering(conn, day):
-        if filing.return_type == wanted:
+    for filing in uow.memo("billing.filings", lambda: filings(uow.conn)):
+        if filing.return_type == wanted and filing.period_start <= day <= filing.period_end:
             raise PeriodLocked(
                 f"{wanted} for {filing.period_start:%B %Y} was filed on "
                 f"{filing.filed_on:%d-%m-%Y}, so its documents cannot change. Record the "

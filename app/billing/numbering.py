@@ -57,7 +57,7 @@ def format_number(prefix: str, device: str, year: FinancialYear, serial: int) ->
 
 
 def device_code(uow: UnitOfWork) -> str:
-    return read_setting(uow.conn, DEVICE_SETTING) or ""
+    return uow.memo(DEVICE_SETTING, lambda: read_setting(uow.conn, DEVICE_SETTING) or "")
 
 
 def take_number(uow: UnitOfWork, kind: DocKind, year: FinancialYear) -> str:

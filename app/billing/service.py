@@ -41,6 +41,7 @@ from app.billing.tables import allocations, document_lines, documents, parties, 
 from app.errors import Conflict, NotFound, ValidationError
 from app.gst import (
     InvoiceLine,
+    InvoiceTax,
     Rounding,
     SellerScheme,
     TaxInvoiceInput,
@@ -71,6 +72,7 @@ from app.storage.uow import UnitOfWork
 MAIN_GODOWN = GodownId(1)
 SCHEME_SETTING = "gst.scheme"
 ROUNDING_SETTING = "gst.rounding"
+SEZ_SETTING = "gst.sez_with_payment"  # "1": supplies to SEZ units pay IGST
 
 _VOUCHER_TYPES = {
     DocKind.SALES_INVOICE: VoucherType.SALES,
@@ -132,14 +134,14 @@ def post_document_in(uow: UnitOfWork, profile: CompanyProfile, draft: DocumentDr
     original_date = draft.original_date
     if draft.original_id is not None:
         original_date = queries.document(conn, draft.original_id).doc_date
-    check_not_filed(conn, draft.kind, draft.doc_date)
+    check_not_filed(uow, draft.kind, draft.doc_date)
     problems = draft_problems(draft, original_date or draft.doc_date)
     if problems:
         raise ValidationError(" ".join(problems))
     party = queries.party(conn, draft.party_id) if draft.party_id is not None else None
     counterparty = _counterparty(draft, party)
     original = _original(conn, draft)
-    figures, seller_state, scheme, pos = _compute(conn, profile, draft, counterparty)
+    figures, seller_state, scheme, pos = _compute(uow, profile, draft, counterparty)
     year = financial_year(draft.doc_date, profile.fy_start_month)
 
     number, our_reference = _numbers(uow, draft, year, counterparty)
@@ -262,7 +264,8 @@ def _post_voucher(
     tenders: tuple[Tender, ...],
 ) -> VoucherId:
     party_account = party.account_id if party else None
-    pairs = voucher_lines(document, party_account, _posting_accounts(uow), tenders)
+    accounts = uow.memo("billing.accounts", lambda: _posting_accounts(uow))
+    pairs = voucher_lines(document, party_account, accounts, tenders)
     if not pairs:
         raise ValidationError(
             "The document comes to nothing (every amount rounds to zero paise); check the "
@@ -347,12 +350,17 @@ def company_scheme(conn: Connection) -> SellerScheme:
 
 
 def _compute(
-    conn: Connection, profile: CompanyProfile, draft: DocumentDraft, party: Counterparty
-) -> tuple[Any, str, SellerScheme, str]:
+    uow: UnitOfWork, profile: CompanyProfile, draft: DocumentDraft, party: Counterparty
+) -> tuple[InvoiceTax, str, SellerScheme, str]:
     """The tax figures, the supplier's state and scheme, and the place of supply."""
-    rounding = Rounding(choice(conn, ROUNDING_SETTING, tuple(r.value for r in Rounding)))
+    conn = uow.conn
+    rounding = uow.memo(
+        ROUNDING_SETTING,
+        lambda: Rounding(choice(conn, ROUNDING_SETTING, tuple(r.value for r in Rounding))),
+    )
     if draft.kind.outward:
-        seller_state, scheme = profile.state_code, company_scheme(conn)
+        seller_state = profile.state_code
+        scheme = uow.memo(SCHEME_SETTING, lambda: company_scheme(conn))
         if draft.place_of_supply:
             pos = state_by_code(draft.place_of_supply).code
         else:
@@ -375,7 +383,7 @@ def _compute(
     if draft.kind is DocKind.PURCHASE_BILL and scheme is SellerScheme.COMPOSITION:
         doc_type = doc_type.BILL_OF_SUPPLY
     zero_rated = (draft.export is not None and not draft.export.with_payment) or (
-        draft.to_sez and read_setting(conn, "gst.sez_with_payment") != "1"
+        draft.to_sez and uow.memo(SEZ_SETTING, lambda: read_setting(conn, SEZ_SETTING)) != "1"
     )
     tax_lines = tuple(
         InvoiceLine(
@@ -595,7 +603,7 @@ def cancel_document(company: Company, document_id: DocumentId, on: date, reason:
             raise Conflict(f"{doc.number} is already cancelled.")
         if on < doc.doc_date:
             raise ValidationError(f"{doc.number} cannot be cancelled before its own date.")
-        check_not_filed(conn, doc.kind, doc.doc_date)
+        check_not_filed(uow, doc.kind, doc.doc_date)
         settled = conn.execute(
             select(func.count())
             .select_from(allocations)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import CursorResult, func, select
+from sqlalchemy import Connection, CursorResult, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.config import resources_dir
@@ -130,6 +130,7 @@ def add_account_in(
         )
     )
     account_id = AccountId(_new_id(result))
+    uow.forget(ACCOUNTS_MEMO)
     uow.record("account.add", "account", account_id, {"name": name, "group": group})
     return account_id
 
@@ -169,9 +170,8 @@ def post_in(
     if not batch:
         return []
     conn = uow.conn
-    locked_until = queries.locked_until(conn)
-    known = set(conn.execute(select(accounts.c.id).where(accounts.c.active)).scalars())
-    cash_or_bank: set[int] = set(queries.cash_and_bank_ids(conn))
+    locked_until = uow.memo("ledger.locked_until", lambda: queries.locked_until(conn))
+    known, cash_or_bank = uow.memo(ACCOUNTS_MEMO, lambda: _postable_accounts(conn))
     for voucher in batch:
         _check_postable(voucher, profile, locked_until, known, cash_or_bank)
 
@@ -244,6 +244,15 @@ def post_in(
     conn.execute(postings.insert(), posting_rows)
     _add_day_totals(uow, day_totals)
     return posted
+
+
+ACCOUNTS_MEMO = "ledger.accounts"
+
+
+def _postable_accounts(conn: Connection) -> tuple[set[int], set[int]]:
+    """Active accounts, and which of them are cash or bank."""
+    known = set(conn.execute(select(accounts.c.id).where(accounts.c.active)).scalars())
+    return known, set(queries.cash_and_bank_ids(conn))
 
 
 def _add_day_totals(uow: UnitOfWork, totals: dict[tuple[int, date], int]) -> None:

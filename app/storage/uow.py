@@ -7,14 +7,17 @@ rows, so a crash leaves either all of them or none.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Engine
 
 from app.storage import audit
 from app.storage.access import Actor
+
+_T = TypeVar("_T")
 
 
 class UnitOfWork:
@@ -24,6 +27,7 @@ class UnitOfWork:
         self._pending: list[audit.AuditEntry] = []
         self._conn: Connection | None = None
         self._committed = False
+        self._memo: dict[str, Any] = {}
 
     @property
     def conn(self) -> Connection:
@@ -35,6 +39,17 @@ class UnitOfWork:
         self._conn = self._engine.connect().execution_options(bahi_write=True)
         self._conn.begin()
         return self
+
+    def memo(self, key: str, load: Callable[[], _T]) -> _T:
+        """``load()`` once per unit of work: settings and account roles a batch of documents
+        all need, read once instead of once per document."""
+        if key not in self._memo:
+            self._memo[key] = load()
+        return cast(_T, self._memo[key])
+
+    def forget(self, key: str) -> None:
+        """Drop a memo whose source this unit of work has just changed."""
+        self._memo.pop(key, None)
 
     def record(self, action: str, entity: str, entity_id: object, details: dict[str, Any]) -> None:
         """Note a change for the audit log; written at commit, in this transaction."""
