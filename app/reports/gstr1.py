@@ -1,0 +1,725 @@
+"""GSTR-1 from posted documents: the portal offline tool's JSON, its schema check and a summary.
+
+Pure: it reads ``PostedDocument`` values and never recomputes tax, so the return carries the
+figures printed on the invoices (gst.md §4). Which documents count: outward invoices, bills of
+supply and notes dated inside the return period; a cancelled one appears only in Table 13
+(``doc_issue``), because it keeps its number (Rule 46(b)); purchase documents are ignored.
+
+Each reported document lands in exactly one of b2b, b2cl, b2cs, cdnr, cdnur and exp for its
+taxable lines, and in ``nil`` for its nil-rated, exempt and non-GST lines. A document that
+cannot be placed raises ``UnplaceableDocument``; ``app.reports.gst_readiness`` lists the same
+faults as problems before the user exports.
+
+Amounts stay Decimal until ``gstr1_json`` writes them as JSON numbers with two places.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError as SchemaError
+
+from app import config
+from app.billing.model import DocKind, DocumentId, PostedDocument, PostedLine
+from app.errors import ValidationError
+from app.gst import SellerScheme, Taxability, parse_gstin
+from app.gst.periods import ReturnPeriod
+from app.money import ZERO, round_paise
+from app.reports.table import Cell, Table
+
+VERSION = "GST3.1.8"
+REPORTED_KINDS = frozenset(
+    {DocKind.SALES_INVOICE, DocKind.BILL_OF_SUPPLY, DocKind.CREDIT_NOTE, DocKind.DEBIT_NOTE}
+)
+NOTE_KINDS = frozenset({DocKind.CREDIT_NOTE, DocKind.DEBIT_NOTE})
+
+# Rule 59(4) as amended by Notification 12/2024-CT: a B2C inter-state invoice is "large" above
+# Rs 2,50,000 up to 31-07-2024 and above Rs 1,00,000 from 01-08-2024, judged by invoice date.
+_B2CL_LIMIT_CHANGE = date(2024, 8, 1)
+_B2CL_LIMIT_BEFORE = Decimal("250000")
+_B2CL_LIMIT_AFTER = Decimal("100000")
+# GSTN splits Table 12 into B2B and B2C lists for return periods from January 2025 (gst.md §4.8).
+HSN_SPLIT_FROM = date(2025, 1, 1)
+# Table 13 nature codes (gst.md §4.9).
+DOC_NATURE = {
+    DocKind.SALES_INVOICE: 1,
+    DocKind.BILL_OF_SUPPLY: 1,
+    DocKind.DEBIT_NOTE: 4,
+    DocKind.CREDIT_NOTE: 5,
+}
+SERVICE_UQC = "NA"  # services are reported with UQC NA and quantity 0 (gst.md §4.8)
+
+_TRAILING_DIGITS = re.compile(r"^(.*?)(\d*)$")
+
+
+class UnplaceableDocument(ValidationError):
+    """A document that belongs in GSTR-1 but fits none of its tables."""
+
+
+class Section(StrEnum):
+    B2B = "b2b"
+    B2CL = "b2cl"
+    B2CS = "b2cs"
+    CDNR = "cdnr"
+    CDNUR = "cdnur"
+    EXP = "exp"
+    NIL = "nil"
+
+    @property
+    def label(self) -> str:
+        return _SECTION_LABELS[self]
+
+
+_SECTION_LABELS = {
+    Section.B2B: "4A/4B B2B invoices",
+    Section.B2CL: "5 B2C large invoices",
+    Section.B2CS: "7 B2C others",
+    Section.CDNR: "9B Credit/debit notes (registered)",
+    Section.CDNUR: "9B Credit/debit notes (unregistered)",
+    Section.EXP: "6A Exports",
+    Section.NIL: "8 Nil-rated, exempt, non-GST",
+}
+
+
+def b2cl_limit(invoice_date: date) -> Decimal:
+    """The invoice value above which an inter-state B2C invoice goes to B2CL."""
+    return _B2CL_LIMIT_AFTER if invoice_date >= _B2CL_LIMIT_CHANGE else _B2CL_LIMIT_BEFORE
+
+
+def gst_date(day: date) -> str:
+    return f"{day.day:02d}-{day.month:02d}-{day.year}"
+
+
+def is_reported(document: PostedDocument, period: ReturnPeriod) -> bool:
+    """An outward document of the period that GSTR-1 reports (cancelled ones in Table 13 only)."""
+    return document.kind in REPORTED_KINDS and document.doc_date in period
+
+
+def series_of(number: str) -> tuple[str, int | None]:
+    """A number's series (the prefix before its trailing digits) and its serial in it."""
+    match = _TRAILING_DIGITS.match(number)
+    assert match is not None  # the pattern matches every string
+    prefix, digits = match[1], match[2]
+    return prefix, int(digits) if digits else None
+
+
+def _natural(number: str) -> tuple[str, int, str]:
+    prefix, serial = series_of(number)
+    return prefix, -1 if serial is None else serial, number
+
+
+def nil_head(document: PostedDocument, line: PostedLine) -> str | None:
+    """The Table 8 column for an untaxed line, or None for a line reported with its tax.
+
+    A taxable line at 0% with no tax is nil-rated, except on a zero-rated supply (an export or
+    a supply to an SEZ), which belongs in exp or b2b at rate 0.
+    """
+    if line.taxability is Taxability.NIL_RATED:
+        return "nil_amt"
+    if line.taxability is Taxability.EXEMPT:
+        return "expt_amt"
+    if line.taxability is Taxability.NON_GST:
+        return "ngsup_amt"
+    zero_rated = document.export is not None or document.to_sez
+    if not zero_rated and line.gst_rate == 0 and line.tax == 0:
+        return "nil_amt"
+    return None
+
+
+# --- placing documents -----------------------------------------------------------------------
+
+
+def _is_large_b2c(document: PostedDocument, by_id: Mapping[DocumentId, PostedDocument]) -> bool:
+    """B2CL (or cdnur B2CL for a note): unregistered, inter-state, value above the limit."""
+    if not document.inter_state:
+        return False
+    if document.kind in NOTE_KINDS:
+        original = by_id.get(document.original_id) if document.original_id is not None else None
+        if original is not None and original.kind not in NOTE_KINDS:
+            return _is_large_b2c(original, by_id)
+        # The original is not among the documents given: judge by the note itself, at the date
+        # of the invoice it corrects when known.
+        return document.grand_total > b2cl_limit(document.original_date or document.doc_date)
+    return document.grand_total > b2cl_limit(document.doc_date)
+
+
+def section_of(
+    document: PostedDocument, by_id: Mapping[DocumentId, PostedDocument] | None = None
+) -> Section:
+    """The table for a reported document's taxable lines; raises UnplaceableDocument.
+
+    ``by_id`` lets a note to an unregistered buyer follow its original invoice into B2CL.
+    """
+    if document.seller_scheme is SellerScheme.COMPOSITION:
+        raise UnplaceableDocument(
+            f"{document.kind.label} {document.number} was issued under the composition scheme; "
+            "a composition dealer reports in CMP-08 and GSTR-4, not GSTR-1. Check the company's "
+            "GST registration type."
+        )
+    note = document.kind in NOTE_KINDS
+    if document.export is not None:
+        return Section.CDNUR if note else Section.EXP
+    if document.is_b2b:
+        return Section.CDNR if note else Section.B2B
+    if document.to_sez:
+        raise UnplaceableDocument(
+            f"{document.kind.label} {document.number} is a supply to an SEZ but the buyer has no "
+            "GSTIN; enter the SEZ unit's GSTIN on the document."
+        )
+    if _is_large_b2c(document, by_id or {}):
+        return Section.CDNUR if note else Section.B2CL
+    return Section.B2CS
+
+
+# --- accumulating figures ----------------------------------------------------------------------
+
+_Sums = list[Decimal]  # txval, iamt, camt, samt, csamt
+
+
+def _zero_sums() -> _Sums:
+    return [ZERO, ZERO, ZERO, ZERO, ZERO]
+
+
+def _accumulate(total: _Sums, rows: Iterable[_Sums], subtract: bool) -> None:
+    """Add (or, for a credit note, subtract) rows into ``total``, element by element."""
+    for row in rows:
+        if subtract:
+            total[0] -= row[0]
+            total[1] -= row[1]
+            total[2] -= row[2]
+            total[3] -= row[3]
+            total[4] -= row[4]
+        else:
+            total[0] += row[0]
+            total[1] += row[1]
+            total[2] += row[2]
+            total[3] += row[3]
+            total[4] += row[4]
+
+
+def _rate(value: Decimal) -> Decimal:
+    """A rate as the portal writes it: 18, 0.25, 1.5 (no trailing zeros, no exponent)."""
+    return Decimal(format(value.normalize(), "f"))
+
+
+def _tax_fields(sums: _Sums, inter_state: bool) -> dict[str, Any]:
+    """txval and the tax heads of one row; the heads that do not apply are left out unless a
+    document carries them anyway (then they show, and the readiness check says why)."""
+    txval, iamt, camt, samt, csamt = sums
+    fields: dict[str, Any] = {"txval": round_paise(txval)}
+    if inter_state or iamt:
+        fields["iamt"] = round_paise(iamt)
+    if not inter_state or camt or samt:
+        fields["camt"] = round_paise(camt)
+        fields["samt"] = round_paise(samt)
+    fields["csamt"] = round_paise(csamt)
+    return fields
+
+
+def _items(rows: dict[Decimal, _Sums], inter_state: bool, *, igst_only: bool) -> list[Any]:
+    items = []
+    for num, (rate, sums) in enumerate(sorted(rows.items()), start=1):
+        detail = {"rt": _rate(rate), **_tax_fields(sums, inter_state)}
+        if igst_only:  # b2cl, cdnur: IGST and cess only
+            detail = {key: value for key, value in detail.items() if key not in ("camt", "samt")}
+        items.append({"num": num, "itm_det": detail})
+    return items
+
+
+@dataclass(frozen=True)
+class SectionSummary:
+    """One row of the on-screen summary; amounts signed (credit notes reduce)."""
+
+    section: Section
+    documents: int
+    taxable: Decimal
+    igst: Decimal
+    cgst: Decimal
+    sgst: Decimal
+    cess: Decimal
+    document_ids: tuple[DocumentId, ...]  # for drill-down, in date and number order
+
+
+@dataclass(frozen=True)
+class Gstr1Summary:
+    gstin: str
+    period: ReturnPeriod
+    rows: tuple[SectionSummary, ...]  # sections with documents, in return order
+    documents_issued: int  # Table 13, cancelled included
+    documents_cancelled: int
+
+    def table(self) -> Table:
+        body: list[tuple[Cell, ...]] = [
+            (row.section.label, row.documents, row.taxable, row.igst, row.cgst, row.sgst, row.cess)
+            for row in self.rows
+        ]
+        return Table(
+            f"GSTR-1 {self.gstin} {self.period.label}",
+            ("Table", "Documents", "Taxable", "IGST", "CGST", "SGST/UTGST", "Cess"),
+            tuple(body),
+        )
+
+
+class _Return:
+    """One pass over the documents, collecting both the JSON tables and the summary."""
+
+    def __init__(self, gstin: str, period: ReturnPeriod) -> None:
+        self.gstin = gstin
+        self.period = period
+        self.b2b: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.b2cl: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.b2cs: dict[tuple[str, str, Decimal, str], _Sums] = {}
+        self.cdnr: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.cdnur: list[dict[str, Any]] = []
+        self.exp: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.nil: dict[str, list[Decimal]] = {}
+        # (b2b?, hsn, uqc, rate) -> qty, txval, iamt, camt, samt, csamt
+        self.hsn: dict[tuple[bool, str, str, Decimal], list[Decimal]] = {}
+        self.hsn_minus: dict[tuple[bool, str, str, Decimal], list[Decimal]] = {}  # credit notes
+        self.series: dict[int, dict[str, list[tuple[int, str, bool]]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        self.summary_ids: dict[Section, list[DocumentId]] = defaultdict(list)
+        self.summary_sums: dict[Section, _Sums] = defaultdict(_zero_sums)
+
+    def add(self, document: PostedDocument, by_id: Mapping[DocumentId, PostedDocument]) -> None:
+        prefix, serial = series_of(document.number)
+        self.series[DOC_NATURE[document.kind]][prefix].append(
+            (serial if serial is not None else 0, document.number, document.cancelled)
+        )
+        if document.cancelled:
+            return
+        section = section_of(document, by_id)
+        # One pass over the lines, without the sign: a credit note's HSN figures go to their
+        # own table and are subtracted at the end (250,000 lines a month must stay cheap).
+        b2b = document.is_b2b
+        no_qty = document.kind is DocKind.DEBIT_NOTE  # a price rise moves no goods
+        hsn = self.hsn_minus if document.kind is DocKind.CREDIT_NOTE else self.hsn
+        rows: dict[Decimal, _Sums] = {}
+        untaxed: list[Decimal] | None = None
+        for line in document.lines:
+            rate = line.gst_rate
+            taxable, igst, cgst, sgst, cess = (
+                line.taxable,
+                line.igst,
+                line.cgst,
+                line.sgst,
+                line.cess,
+            )
+            head = None
+            if line.taxability is not Taxability.TAXABLE or not rate:
+                head = nil_head(document, line)
+            if head is None:
+                sums = rows.get(rate)
+                if sums is None:
+                    rows[rate] = [taxable, igst, cgst, sgst, cess]
+                else:
+                    sums[0] += taxable
+                    sums[1] += igst
+                    sums[2] += cgst
+                    sums[3] += sgst
+                    sums[4] += cess
+            else:
+                if untaxed is None:
+                    untaxed = [ZERO, ZERO, ZERO]
+                untaxed[_NIL_COLUMNS.index(head)] += taxable
+            code = line.hsn
+            service = code.startswith("99")
+            key = (b2b, code, SERVICE_UQC if service else line.uqc, rate)
+            qty = ZERO if service or no_qty else line.qty
+            row = hsn.get(key)
+            if row is None:
+                hsn[key] = [qty, taxable, igst, cgst, sgst, cess]
+            else:
+                row[0] += qty
+                row[1] += taxable
+                row[2] += igst
+                row[3] += cgst
+                row[4] += sgst
+                row[5] += cess
+        if rows or untaxed is None:  # a document without lines still shows where it went
+            self._add_taxed(document, section, rows)
+        if untaxed is not None:
+            self._add_nil(document, untaxed)
+
+    def _count(self, section: Section, document: PostedDocument, sums: Iterable[_Sums]) -> None:
+        self.summary_ids[section].append(document.id)
+        _accumulate(self.summary_sums[section], sums, document.kind is DocKind.CREDIT_NOTE)
+
+    def _add_taxed(
+        self, document: PostedDocument, section: Section, rows: dict[Decimal, _Sums]
+    ) -> None:
+        self._count(section, document, rows.values())
+        if section is Section.B2CS:
+            self._add_b2cs(document, rows)
+        elif section is Section.EXP:
+            assert document.export is not None
+            kind = "WPAY" if document.export.with_payment else "WOPAY"
+            self.exp[kind].append(_export_entry(document, rows))
+        elif section is Section.CDNUR:
+            self.cdnur.append(_cdnur_entry(document, rows))
+        elif section is Section.B2CL:
+            self.b2cl[document.place_of_supply].append(
+                {
+                    "inum": document.number,
+                    "idt": gst_date(document.doc_date),
+                    "val": round_paise(document.grand_total),
+                    "itms": _items(rows, document.inter_state, igst_only=True),
+                }
+            )
+        else:  # B2B or CDNR: a registered buyer
+            target = self.b2b if section is Section.B2B else self.cdnr
+            target[_ctin(document)].append(_registered_entry(document, rows))
+
+    def _add_b2cs(self, document: PostedDocument, rows: dict[Decimal, _Sums]) -> None:
+        sply_ty = "INTER" if document.inter_state else "INTRA"
+        credit = document.kind is DocKind.CREDIT_NOTE
+        for rate, sums in rows.items():
+            key = (sply_ty, document.place_of_supply, rate, "OE")
+            total = self.b2cs.get(key)
+            if total is None:
+                total = self.b2cs[key] = _zero_sums()
+            _accumulate(total, (sums,), credit)
+
+    def _add_nil(self, document: PostedDocument, untaxed: list[Decimal]) -> None:
+        sply_ty = ("INTR" if document.inter_state else "INTRA") + (
+            "B2B" if document.is_b2b else "B2C"
+        )
+        amounts = self.nil.get(sply_ty)
+        if amounts is None:
+            amounts = self.nil[sply_ty] = [ZERO, ZERO, ZERO]
+        sign = document.sign
+        for index in range(3):
+            amounts[index] += sign * untaxed[index]
+        self._count(Section.NIL, document, [[sum(untaxed, ZERO), ZERO, ZERO, ZERO, ZERO]])
+
+    # --- output ---
+
+    def json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "gstin": self.gstin,
+            "fp": self.period.fp,
+            "version": VERSION,
+            "hash": "hash",
+        }
+        if self.b2b:
+            data["b2b"] = [{"ctin": ctin, "inv": self.b2b[ctin]} for ctin in sorted(self.b2b)]
+        if self.b2cl:
+            data["b2cl"] = [{"pos": pos, "inv": self.b2cl[pos]} for pos in sorted(self.b2cl)]
+        if self.b2cs:
+            data["b2cs"] = [
+                {
+                    "sply_ty": sply_ty,
+                    "pos": pos,
+                    "typ": typ,
+                    "rt": _rate(rate),
+                    **_tax_fields(sums, sply_ty == "INTER"),
+                }
+                for (sply_ty, pos, rate, typ), sums in sorted(self.b2cs.items())
+            ]
+        if self.cdnr:
+            data["cdnr"] = [{"ctin": ctin, "nt": self.cdnr[ctin]} for ctin in sorted(self.cdnr)]
+        if self.cdnur:
+            data["cdnur"] = self.cdnur
+        if self.exp:
+            data["exp"] = [
+                {"exp_typ": kind, "inv": self.exp[kind]}
+                for kind in ("WPAY", "WOPAY")
+                if kind in self.exp
+            ]
+        if self.nil:
+            data["nil"] = {
+                "inv": [
+                    {
+                        "sply_ty": sply_ty,
+                        **{
+                            column: round_paise(amount)
+                            for column, amount in zip(_NIL_COLUMNS, self.nil[sply_ty], strict=True)
+                        },
+                    }
+                    for sply_ty in _NIL_SUPPLY_TYPES
+                    if sply_ty in self.nil
+                ]
+            }
+        if self.hsn or self.hsn_minus:
+            data["hsn"] = self._hsn_json()
+        if self.series:
+            data["doc_issue"] = {"doc_det": self._doc_issue_json()}
+        return data
+
+    def _hsn_json(self) -> dict[str, Any]:
+        split = self.period.start >= HSN_SPLIT_FROM
+        net: dict[tuple[bool, str, str, Decimal], list[Decimal]] = {}
+        for table, sign in ((self.hsn, 1), (self.hsn_minus, -1)):
+            for (b2b, hsn, uqc, rate), values in table.items():
+                total = net.setdefault((b2b and split, hsn, uqc, rate), [ZERO] * 6)
+                for index, value in enumerate(values):
+                    total[index] += sign * value
+
+        def rows(b2b: bool) -> list[dict[str, Any]]:
+            keys = sorted(key for key in net if key[0] is b2b)
+            out = []
+            for num, key in enumerate(keys, start=1):
+                qty, txval, iamt, camt, samt, csamt = (round_paise(v) for v in net[key])
+                out.append(
+                    {
+                        "num": num,
+                        "hsn_sc": key[1],
+                        "uqc": key[2],
+                        "qty": qty,
+                        "rt": _rate(key[3]),
+                        "txval": txval,
+                        "iamt": iamt,
+                        "camt": camt,
+                        "samt": samt,
+                        "csamt": csamt,
+                    }
+                )
+            return out
+
+        if not split:
+            return {"data": rows(False)}
+        lists = {"hsn_b2b": rows(True), "hsn_b2c": rows(False)}
+        return {name: found for name, found in lists.items() if found}
+
+    def _doc_issue_json(self) -> list[dict[str, Any]]:
+        details = []
+        for nature in sorted(self.series):
+            docs = []
+            for num, prefix in enumerate(sorted(self.series[nature]), start=1):
+                numbers = sorted(self.series[nature][prefix])
+                cancelled = sum(1 for _, _, cancel in numbers if cancel)
+                docs.append(
+                    {
+                        "num": num,
+                        "from": numbers[0][1],
+                        "to": numbers[-1][1],
+                        "totnum": len(numbers),
+                        "cancel": cancelled,
+                        "net_issue": len(numbers) - cancelled,
+                    }
+                )
+            details.append({"doc_num": nature, "docs": docs})
+        return details
+
+    def summary(self, documents: Sequence[PostedDocument]) -> Gstr1Summary:
+        rows = []
+        for section in Section:
+            ids = self.summary_ids.get(section)
+            if not ids:
+                continue
+            taxable, igst, cgst, sgst, cess = self.summary_sums[section]
+            rows.append(
+                SectionSummary(section, len(ids), taxable, igst, cgst, sgst, cess, tuple(ids))
+            )
+        reported = [d for d in documents if is_reported(d, self.period)]
+        return Gstr1Summary(
+            gstin=self.gstin,
+            period=self.period,
+            rows=tuple(rows),
+            documents_issued=len(reported),
+            documents_cancelled=sum(1 for d in reported if d.cancelled),
+        )
+
+
+_NIL_COLUMNS = ("nil_amt", "expt_amt", "ngsup_amt")
+_NIL_SUPPLY_TYPES = ("INTRB2B", "INTRAB2B", "INTRB2C", "INTRAB2C")
+
+
+def _registered_entry(document: PostedDocument, rows: dict[Decimal, _Sums]) -> dict[str, Any]:
+    """A b2b invoice or a cdnr note."""
+    if document.kind in NOTE_KINDS:
+        head = {
+            "ntty": _note_type(document),
+            "nt_num": document.number,
+            "nt_dt": gst_date(document.doc_date),
+        }
+    else:
+        head = {"inum": document.number, "idt": gst_date(document.doc_date)}
+    return {
+        **head,
+        "val": round_paise(document.grand_total),
+        "pos": document.place_of_supply,
+        "rchrg": "Y" if document.reverse_charge else "N",
+        "inv_typ": _invoice_type(document),
+        "itms": _items(rows, document.inter_state, igst_only=False),
+    }
+
+
+def _cdnur_entry(document: PostedDocument, rows: dict[Decimal, _Sums]) -> dict[str, Any]:
+    note: dict[str, Any] = {
+        "typ": _cdnur_type(document),
+        "ntty": _note_type(document),
+        "nt_num": document.number,
+        "nt_dt": gst_date(document.doc_date),
+        "val": round_paise(document.grand_total),
+    }
+    if document.export is None:
+        note["pos"] = document.place_of_supply
+    note["itms"] = _items(rows, True, igst_only=True)
+    return note
+
+
+def _export_entry(document: PostedDocument, rows: dict[Decimal, _Sums]) -> dict[str, Any]:
+    assert document.export is not None
+    export = document.export
+    invoice: dict[str, Any] = {
+        "inum": document.number,
+        "idt": gst_date(document.doc_date),
+        "val": round_paise(document.grand_total),
+    }
+    # Port code and shipping bill may follow later for exports under LUT (readiness asks).
+    if export.port_code:
+        invoice["sbpcode"] = export.port_code
+    if export.shipping_bill:
+        invoice["sbnum"] = export.shipping_bill
+    if export.shipping_bill_date is not None:
+        invoice["sbdt"] = gst_date(export.shipping_bill_date)
+    invoice["itms"] = [
+        {
+            "txval": round_paise(sums[0]),
+            "rt": _rate(rate),
+            "iamt": round_paise(sums[1]),
+            "csamt": round_paise(sums[4]),
+        }
+        for rate, sums in sorted(rows.items())
+    ]
+    return invoice
+
+
+def _ctin(document: PostedDocument) -> str:
+    return (document.counterparty.gstin or "").replace(" ", "").replace("-", "").upper()
+
+
+def _invoice_type(document: PostedDocument) -> str:
+    if document.to_sez:
+        return "SEWP" if document.igst > 0 else "SEWOP"
+    return "R"
+
+
+def _note_type(document: PostedDocument) -> str:
+    return "C" if document.kind is DocKind.CREDIT_NOTE else "D"
+
+
+def _cdnur_type(document: PostedDocument) -> str:
+    if document.export is None:
+        return "B2CL"
+    return "EXPWP" if document.export.with_payment else "EXPWOP"
+
+
+def _compile(gstin: str, period: ReturnPeriod, documents: Sequence[PostedDocument]) -> _Return:
+    filer = parse_gstin(gstin).value
+    by_id = {document.id: document for document in documents}
+    # Date, then series and serial: INV/9 before INV/10. Every table keeps this order.
+    ordered = sorted(
+        (d for d in documents if is_reported(d, period)),
+        key=lambda d: (d.doc_date, _natural(d.number)),
+    )
+    result = _Return(filer, period)
+    for document in ordered:
+        result.add(document, by_id)
+    return result
+
+
+def gstr1(gstin: str, period: ReturnPeriod, documents: Sequence[PostedDocument]) -> dict[str, Any]:
+    """The GSTR-1 of ``gstin`` for ``period`` in the offline tool's JSON shape (Decimal amounts;
+    write it with ``gstr1_json``). Raises InvalidGstin or UnplaceableDocument."""
+    return _compile(gstin, period, documents).json()
+
+
+def gstr1_summary(
+    gstin: str, period: ReturnPeriod, documents: Sequence[PostedDocument]
+) -> Gstr1Summary:
+    """Per table: documents, taxable value and tax (signed), and the documents behind it."""
+    return _compile(gstin, period, documents).summary(documents)
+
+
+# --- JSON text ---------------------------------------------------------------------------------
+
+# Decimals leave json.dumps as strings wrapped in NUL and SOH, which json escapes as \u0000
+# and \u0001, and two replaces turn them into bare numbers: no amount ever becomes a binary
+# float. No text in a return may hold those control characters (checked, not assumed).
+_OPEN, _CLOSE = "\x00", "\x01"
+_OPEN_JSON, _CLOSE_JSON = '"\\u0000', '\\u0001"'
+
+
+def _mark(value: object) -> str:
+    if isinstance(value, Decimal) and value.is_finite():
+        if not value and value.is_signed():
+            value = value.copy_abs()  # never "-0.00"
+        return f"{_OPEN}{value:f}{_CLOSE}"
+    raise TypeError(f"GSTR-1 JSON cannot hold {type(value).__name__} {value!r}")
+
+
+def gstr1_json(data: Mapping[str, Any], *, indent: int | None = None) -> str:
+    """The JSON text of a return built by ``gstr1``, amounts as exact decimal numbers."""
+    marked = json.dumps(data, default=_mark, indent=indent)
+    opened = marked.count(_OPEN_JSON)
+    if opened != marked.count("\\u0000") or opened != marked.count("\\u0001"):
+        raise ValidationError(
+            "A number or name in the return holds a control character; correct the document "
+            "text (numbers, GSTINs, HSN codes) and export again."
+        )
+    return marked.replace(_OPEN_JSON, "").replace(_CLOSE_JSON, "")
+
+
+def write_gstr1(data: Mapping[str, Any], path: Path) -> None:
+    """Write the JSON file whole or not at all (a temporary file renamed into place)."""
+    text = gstr1_json(data)
+    partial = path.with_name(f".{path.name}.partial")
+    with partial.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    partial.replace(path)
+
+
+# --- schema -----------------------------------------------------------------------------------
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    path = config.resources_dir() / "gst" / "gstr1.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def _where(error: SchemaError) -> str:
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.path)
+    return where.lstrip(".") or "the return"
+
+
+def _explain(error: SchemaError) -> str:
+    where = _where(error)
+    described = error.schema.get("description") if isinstance(error.schema, dict) else None
+    if error.validator == "required":
+        return f"{where}: {error.message.replace('is a required property', 'is missing')}"
+    if error.validator == "additionalProperties":
+        return f"{where}: {error.message}; the portal does not know that key"
+    if error.validator in ("pattern", "enum", "const", "maxLength", "minLength") and described:
+        return f"{where}: {error.instance!r} is not {described}"
+    if error.validator == "type":
+        return f"{where}: {error.instance!r} should be {error.validator_value}" + (
+            f" ({described})" if described else ""
+        )
+    return f"{where}: {error.message}"
+
+
+def validate_gstr1(data: Mapping[str, Any]) -> list[str]:
+    """What keeps ``data`` from matching resources/gst/gstr1.schema.json, one line per fault;
+    empty when it matches. Works on the dict from ``gstr1`` and on parsed JSON alike."""
+    errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.path])
+    return [_explain(error) for error in errors]
