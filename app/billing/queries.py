@@ -240,7 +240,11 @@ def document(conn: Connection, document_id: DocumentId | int) -> PostedDocument:
 def document_by_number(
     conn: Connection, number: str, kind: DocKind | None = None
 ) -> PostedDocument:
-    query = select(documents).where(documents.c.number == number.strip())
+    wanted = number.strip()
+    # A supplier's bill is found by its number or by our own reference for it.
+    query = select(documents).where(
+        or_(documents.c.number == wanted, documents.c.our_reference == wanted)
+    )
     if kind is not None:
         query = query.where(documents.c.kind == kind.value)
     rows = conn.execute(query.order_by(documents.c.id.desc())).mappings().all()

@@ -668,14 +668,17 @@ def record_settlement(
     on: date,
     tender: Tender,
     against: Sequence[tuple[DocumentId, Decimal]] = (),
+    receiving: bool | None = None,
 ) -> int:
     """Money received from a customer or paid to a supplier, allocated against its open
-    documents; whatever is not allocated stays on account as an advance."""
+    documents; whatever is not allocated stays on account as an advance. ``receiving`` says
+    which way for a party that both buys and sells; by default customers pay us."""
     with company.unit_of_work() as uow:
         require(uow.actor, Permission.BILL)
         conn = uow.conn
         party = queries.party(conn, party_id)
-        receiving = party.kind is not PartyKind.SUPPLIER
+        if receiving is None:
+            receiving = party.kind is not PartyKind.SUPPLIER
         if tender.amount <= 0 or not has_at_most_paise(tender.amount):
             raise ValidationError("The amount must be positive, in rupees and paise.")
         allocated = sum((amount for _, amount in against), ZERO)

@@ -1,15 +1,27 @@
-"""bahi gst compute | gstin."""
+"""bahi gst compute | gstin | gstr1 | gstr3b | check | einvoice | file."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
+from app.billing import filing
+from app.billing import queries as billing_queries
 from app.cli.output import print_json
+from app.cli.session import open_from_args
 from app.errors import ValidationError
 from app.gst import check_gstin
 from app.gst.cases import compute_case
+from app.gst.periods import parse_period
+from app.reports.einvoice import einvoice_batch, einvoice_file_json, seller_details
+from app.reports.gst_readiness import Problem
+from app.reports.gst_returns import PeriodBooks, period_books
+from app.reports.gstr1 import gstr1_json, validate_gstr1, write_gstr1
+from app.reports.gstr3b import gstr3b_json
+from app.storage.company import Company
+from app.storage.settings import read_setting, write_setting
 
 
 def compute(args: argparse.Namespace) -> int:
@@ -38,3 +50,122 @@ def gstin(args: argparse.Namespace) -> int:
         ]
     )
     return 0 if all(v.valid for v in verdicts) else 1
+
+
+# Returns ---------------------------------------------------------------------------------
+
+
+def _books(company: Company, period_text: str) -> PeriodBooks:
+    with company.reader() as conn:
+        return period_books(conn, company.profile, parse_period(period_text))
+
+
+def _problems_json(problems: list[Problem]) -> list[dict[str, object]]:
+    return [
+        {"document_id": p.document_id, "number": p.number, "problem": p.message} for p in problems
+    ]
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for p in problems:
+        print(f"  {p.number or 'company'}: {p.message}", file=sys.stderr)
+
+
+def _write_return(args: argparse.Namespace, books: PeriodBooks, which: str) -> int:
+    problems = books.problems() if which == "gstr1" else []
+    if problems and not args.force:
+        print(
+            f"{len(problems)} problem(s) to fix before exporting (or use --force):",
+            file=sys.stderr,
+        )
+        _print_problems(problems)
+        return 1
+    if which == "gstr1":
+        data = books.gstr1()
+        faults = validate_gstr1(data)
+        if faults:
+            raise ValidationError("The return does not match the portal's shape: " + faults[0])
+        write_gstr1(data, Path(args.out))
+    else:
+        Path(args.out).write_text(gstr3b_json(books.gstr3b(), indent=1), encoding="utf-8")
+    print(f"Wrote {which.upper()} for {books.period.label} to {args.out}.")
+    return 0
+
+
+def gstr1(args: argparse.Namespace) -> int:
+    with open_from_args(args.company, args.user, args.totp) as company:
+        books = _books(company, args.period)
+    if args.out:
+        return _write_return(args, books, "gstr1")
+    summary = books.gstr1_summary()
+    if args.json:
+        print(gstr1_json(books.gstr1(), indent=1))
+    else:
+        print(summary.table().text())
+    return 0
+
+
+def gstr3b(args: argparse.Namespace) -> int:
+    with open_from_args(args.company, args.user, args.totp) as company:
+        books = _books(company, args.period)
+    if args.out:
+        return _write_return(args, books, "gstr3b")
+    if args.json:
+        print(gstr3b_json(books.gstr3b(), indent=1))
+    else:
+        print(books.gstr3b_summary().table().text())
+    return 0
+
+
+def check(args: argparse.Namespace) -> int:
+    with open_from_args(args.company, args.user, args.totp) as company:
+        problems = _books(company, args.period).problems()
+    if args.json:
+        print_json(_problems_json(problems))
+    elif problems:
+        print(f"{len(problems)} problem(s) to fix before filing:")
+        for p in problems:
+            print(f"  {p.number or 'company'}: {p.message}")
+    else:
+        print("Ready to export: no problems found.")
+    return 1 if problems else 0
+
+
+PIN_SETTING = "company.pin"
+TOWN_SETTING = "company.town"
+
+
+def einvoice(args: argparse.Namespace) -> int:
+    with open_from_args(args.company, args.user, args.totp) as company:
+        with company.reader() as conn:
+            pin = args.pin or read_setting(conn, PIN_SETTING) or ""
+            town = args.town or read_setting(conn, TOWN_SETTING) or ""
+            if args.period:
+                period = parse_period(args.period)
+                docs = [
+                    d
+                    for d in billing_queries.documents_between(conn, period.start, period.end)
+                    if d.is_b2b and d.kind.outward and not d.cancelled
+                ]
+            else:
+                docs = [billing_queries.document_by_number(conn, n) for n in args.numbers]
+        if not docs:
+            raise ValidationError("Name the invoices, or give --period to take its B2B documents.")
+        seller = seller_details(company.profile, pin, town)
+        requests = einvoice_batch(seller, docs)
+        if args.pin or args.town:
+            with company.unit_of_work() as uow:
+                write_setting(uow, PIN_SETTING, pin)
+                write_setting(uow, TOWN_SETTING, town)
+                uow.commit()
+    Path(args.out).write_text(einvoice_file_json(requests, indent=1), encoding="utf-8")
+    print(f"Wrote {len(requests)} e-invoice(s) to {args.out}.")
+    return 0
+
+
+def mark_filed(args: argparse.Namespace) -> int:
+    period = parse_period(args.period)
+    with open_from_args(args.company, args.user, args.totp) as company:
+        filing.mark_filed(company, args.return_type, period, args.filed_on, args.arn)
+    print(f"{args.return_type} for {period.label} marked filed; its documents are now locked.")
+    return 0

@@ -19,7 +19,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 # Modules that declare their own subcommand groups in app/cli/<name>_args.py, each with
 # ``add_commands(groups)``: parser only, cheap to import; handlers load when they run.
-MODULE_COMMANDS: tuple[str, ...] = ("inventory", "assistant", "documents")
+MODULE_COMMANDS: tuple[str, ...] = ("inventory", "assistant", "documents", "billing")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -193,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     check_ids = gst_cmds.add_parser("gstin", help="check GSTINs; exit 1 if any is invalid")
     check_ids.add_argument("gstins", nargs="+", metavar="GSTIN")
     check_ids.set_defaults(handler="gst.gstin")
+    importlib.import_module("app.cli.gst_args").add_return_commands(gst_cmds)
 
     for name in MODULE_COMMANDS:
         importlib.import_module(f"app.cli.{name}_args").add_commands(groups)

@@ -1,0 +1,59 @@
+"""Fonts for printed documents: a TrueType family that has the rupee sign, or Helvetica.
+
+The TTF files are looked up in resources/fonts/ (bundled: Noto Sans, SIL OFL) and then in the
+system's Noto folder. Without them, the built-in Helvetica is used; it has no glyph for the
+rupee sign (U+20B9), so amounts are then written with "Rs." instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+from app import config
+
+log = logging.getLogger(__name__)
+
+SYSTEM_DIRS = (Path("/usr/share/fonts/truetype/noto"),)
+
+
+@dataclass(frozen=True)
+class Fonts:
+    regular: str  # reportlab font names, registered
+    bold: str
+    rupee: str  # "₹" when the font has the glyph, else "Rs."
+
+    def money(self, amount_text: str) -> str:
+        return f"{self.rupee} {amount_text}"
+
+
+HELVETICA = Fonts("Helvetica", "Helvetica-Bold", "Rs.")
+
+
+def font_dirs() -> tuple[Path, ...]:
+    return (config.resources_dir() / "fonts", *SYSTEM_DIRS)
+
+
+@cache
+def fonts_for(family: str) -> Fonts:
+    """Register ``<family>-Regular.ttf`` and ``-Bold.ttf`` once; Helvetica when missing."""
+    for folder in font_dirs():
+        regular, bold = folder / f"{family}-Regular.ttf", folder / f"{family}-Bold.ttf"
+        if not (regular.is_file() and bold.is_file()):
+            continue
+        try:
+            faces = (TTFont(f"{family}", str(regular)), TTFont(f"{family}-Bold", str(bold)))
+        except TTFError as error:
+            log.warning("font %s in %s is unusable: %s", family, folder, error)
+            continue
+        for face in faces:
+            pdfmetrics.registerFont(face)
+        has_rupee = 0x20B9 in faces[0].face.charToGlyph and 0x20B9 in faces[1].face.charToGlyph
+        return Fonts(family, f"{family}-Bold", "₹" if has_rupee else "Rs.")
+    log.warning("font %s not found in %s; printing with Helvetica", family, font_dirs())
+    return HELVETICA

@@ -1,0 +1,364 @@
+"""Billing benchmark: printed invoices (and, later, posting), one function per figure.
+
+Each figure is a human line on stderr and one JSON line on stdout (DESIGN.md §9):
+
+    invoice_pdf_ms            median wall time of invoice_pdf for a 10-line A4 tax invoice
+                              (classic template: letterhead, HSN summary, bank, terms, UPI QR)
+    invoice_pdf_vs_bare       rate of invoice_pdf relative to a bare reportlab canvas page that
+                              draws the same 10-line table with drawString (same fonts)
+    invoice_pdf_vs_same_text  the same against a bare page drawing every string the invoice
+                              draws, at the same places: what the layout itself costs
+    receipt_pdf_ms            median wall time of receipt_pdf (80 mm thermal) for the same bill
+    post_invoice_ms           median time to post one 10-line sales invoice to a real SQLCipher
+                              company: document, lines, voucher, stock moves, audit, commit
+    bulk_post_s               10,000 such invoices posted with post_documents in batches of
+                              1,000 (--quick: 1,000, scaled to 10,000)
+
+Invoices and bare pages are timed one after the other in the same loop, so the ratios hold
+under the shared machine's changing load; each figure also carries the median CPU time and
+the load average. Every invoice gets its own number, so no QR code is reused.
+
+Usage:
+    python bench/billing.py             # 200 invoices per figure
+    python bench/billing.py --quick     # 50, a few seconds
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import figures
+from figures import say
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.billing
+
+from reportlab.lib.pagesizes import A4
+
+from app.billing.model import PostedDocument
+from app.billing.printing import drawing, invoice_pdf, load_template, receipt_pdf
+from app.billing.printing.content import amount, percent, quantity
+from app.billing.printing.drawing import new_canvas
+from app.billing.printing.fonts import fonts_for
+from tests.billing.printed_documents import GROCERY, document, seller
+
+BENCH = "billing"
+emit = partial(figures.emit, BENCH)
+FULL_RUNS, QUICK_RUNS = 200, 50
+WARM_UP = 5
+
+HEAD = seller()
+CLASSIC = load_template("classic")
+
+
+def load_note() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f}/{five:.1f} on {os.cpu_count()} cores"
+
+
+def invoices(runs: int) -> list[PostedDocument]:
+    """``runs`` copies of the 10-line grocery invoice, each with its own number."""
+    first = document(GROCERY)
+    return [replace(first, number=f"INV/25-26/{n:04d}") for n in range(1, runs + WARM_UP + 1)]
+
+
+def bare_table_page(doc: PostedDocument, out: io.BytesIO) -> None:
+    """The baseline: the invoice's 10-line table drawn with drawString on a bare page."""
+    fonts = fonts_for(CLASSIC.font)
+    size = CLASSIC.table_size
+    canvas = new_canvas(out, A4, doc.number, HEAD.name)
+    canvas.setFont(fonts.bold, size)
+    titles = "# Description HSN/SAC Qty Rate Disc. Taxable Rate CGST Rate SGST Rate Cess"
+    for column, title in enumerate(titles.split()):
+        canvas.drawString(30 + column * 40, 700, title)
+    canvas.setFont(fonts.regular, size)
+    for row, line in enumerate(doc.lines):
+        half = percent(line.gst_rate / 2)
+        cells = (
+            str(line.line_no),
+            line.description,
+            line.hsn,
+            f"{quantity(line.qty)} {line.uqc}",
+            amount(line.unit_price),
+            amount(line.discount) if line.discount else "",
+            amount(line.taxable),
+            half,
+            amount(line.cgst),
+            half,
+            amount(line.sgst),
+            percent(line.cess_rate) if line.cess else "",
+            amount(line.cess) if line.cess else "",
+        )
+        for column, text in enumerate(cells):
+            canvas.drawString(30 + column * 40, 688 - row * 12, text)
+    canvas.setFont(fonts.bold, size)
+    for column, text in ((6, amount(doc.taxable)), (8, amount(doc.cgst)), (10, amount(doc.sgst))):
+        canvas.drawString(30 + column * 40, 688 - len(doc.lines) * 12, text)
+    canvas.showPage()
+    canvas.save()
+
+
+def recorded_strings(doc: PostedDocument) -> list[tuple[float, float, str, bool, float]]:
+    """Every string invoice_pdf draws for ``doc``, with its place, weight and size."""
+    seen: list[tuple[float, float, str, bool, float]] = []
+    original = drawing.Pen.text
+
+    def record(
+        self: drawing.Pen, x: float, y: float, text: str, size: float, *a: Any, **k: Any
+    ) -> None:
+        bold = bool(a[0]) if a else bool(k.get("bold", False))
+        seen.append((x, y, text, bold, size))
+        original(self, x, y, text, size, *a, **k)
+
+    drawing.Pen.text = record  # type: ignore[method-assign]
+    try:
+        invoice_pdf(doc, HEAD, CLASSIC, io.BytesIO())
+    finally:
+        drawing.Pen.text = original  # type: ignore[method-assign]
+    return [s for s in seen if s[2]]
+
+
+def same_text_page(strings: list[tuple[float, float, str, bool, float]], out: io.BytesIO) -> None:
+    fonts = fonts_for(CLASSIC.font)
+    canvas = new_canvas(out, A4, "bare", HEAD.name)
+    for x, y, text, bold, size in strings:
+        canvas.setFont(fonts.bold if bold else fonts.regular, size)
+        canvas.drawString(x, y, text)
+    canvas.showPage()
+    canvas.save()
+
+
+def timed(job: Callable[[int], None], n: int) -> tuple[float, float]:
+    """Wall and CPU milliseconds of ``job(n)``."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    job(n)
+    return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
+
+
+def interleaved(
+    runs: int, ours: Callable[[int], None], theirs: Callable[[int], None]
+) -> tuple[list[float], list[float], list[float], list[float]]:
+    """Alternate the two jobs ``runs`` times after a warm-up; wall and CPU ms of each."""
+    for n in range(WARM_UP):
+        ours(n)
+        theirs(n)
+    a_wall, a_cpu, b_wall, b_cpu = [], [], [], []
+    for n in range(WARM_UP, WARM_UP + runs):
+        wall, cpu = timed(ours, n)
+        a_wall.append(wall)
+        a_cpu.append(cpu)
+        wall, cpu = timed(theirs, n)
+        b_wall.append(wall)
+        b_cpu.append(cpu)
+    return a_wall, a_cpu, b_wall, b_cpu
+
+
+def invoice_pdf_ms(runs: int) -> None:
+    docs = invoices(runs)
+    walls = []
+    cpus = []
+    for n in range(len(docs)):
+        wall, cpu = timed(lambda k: invoice_pdf(docs[k], HEAD, CLASSIC, io.BytesIO()), n)
+        if n >= WARM_UP:
+            walls.append(wall)
+            cpus.append(cpu)
+    emit(
+        "invoice_pdf_ms",
+        statistics.median(walls),
+        "ms",
+        10,
+        "lower",
+        len(docs[0].lines),
+        runs,
+        "A4 10-line tax invoice PDF (median)",
+        cpu_ms=round(statistics.median(cpus), 3),
+        p90_ms=round(statistics.quantiles(walls, n=10)[-1], 3),
+        note=load_note(),
+        via="app.billing.printing.invoice_pdf",
+    )
+
+
+def invoice_pdf_vs_bare(runs: int) -> None:
+    docs = invoices(runs)
+    ours_wall, ours_cpu, bare_wall, bare_cpu = interleaved(
+        runs,
+        lambda n: invoice_pdf(docs[n], HEAD, CLASSIC, io.BytesIO()),
+        lambda n: bare_table_page(docs[n], io.BytesIO()),
+    )
+    ours, bare = statistics.median(ours_wall), statistics.median(bare_wall)
+    emit(
+        "invoice_pdf_vs_bare",
+        bare / ours,
+        "ratio",
+        0.7,
+        "higher",
+        len(docs[0].lines),
+        runs,
+        "invoice_pdf rate / bare drawString table page rate",
+        invoice_ms=round(ours, 3),
+        bare_ms=round(bare, 3),
+        cpu_ratio=round(statistics.median(bare_cpu) / statistics.median(ours_cpu), 3),
+        note=load_note(),
+    )
+
+
+def invoice_pdf_vs_same_text(runs: int) -> None:
+    docs = invoices(runs)
+    strings = [recorded_strings(doc) for doc in docs]
+    ours_wall, ours_cpu, bare_wall, bare_cpu = interleaved(
+        runs,
+        lambda n: invoice_pdf(docs[n], HEAD, CLASSIC, io.BytesIO()),
+        lambda n: same_text_page(strings[n], io.BytesIO()),
+    )
+    ours, bare = statistics.median(ours_wall), statistics.median(bare_wall)
+    emit(
+        "invoice_pdf_vs_same_text",
+        bare / ours,
+        "ratio",
+        None,
+        "higher",
+        len(strings[0]),
+        runs,
+        "invoice_pdf rate / bare page with the same strings",
+        invoice_ms=round(ours, 3),
+        bare_ms=round(bare, 3),
+        cpu_ratio=round(statistics.median(bare_cpu) / statistics.median(ours_cpu), 3),
+        note=load_note(),
+    )
+
+
+def receipt_pdf_ms(runs: int) -> None:
+    docs = invoices(runs)
+    walls = []
+    for n in range(len(docs)):
+        wall, _ = timed(lambda k: receipt_pdf(docs[k], HEAD, io.BytesIO()), n)
+        if n >= WARM_UP:
+            walls.append(wall)
+    emit(
+        "receipt_pdf_ms",
+        statistics.median(walls),
+        "ms",
+        None,
+        "lower",
+        len(docs[0].lines),
+        runs,
+        "80 mm thermal receipt PDF (median)",
+        note=load_note(),
+        via="app.billing.printing.receipt_pdf",
+    )
+
+
+def _posting_company(folder: Path) -> tuple[Any, Any]:
+    """A company with 10 stocked items and one customer, and a 10-line invoice draft."""
+    from datetime import date
+    from decimal import Decimal
+
+    from app.billing.model import DocKind, DocumentDraft, DraftLine, PartyDraft
+    from app.billing.parties import add_party
+    from app.inventory.model import GodownId, ItemDraft
+    from app.inventory.service import StockLine, add_items, set_opening_stock
+    from app.ledger.service import create_books
+    from app.storage.company import CompanyProfile
+
+    profile = CompanyProfile("Bench Traders", "27", date(2025, 4, 1), "27AAPFU0939F1ZV")
+    company, _ = create_books(folder, profile, "bench-password-1")
+    drafts = [ItemDraft(f"Item {n}", hsn="1006", gst_rate=Decimal(5)) for n in range(10)]
+    items = add_items(company, drafts)
+    stock = [StockLine(i, Decimal(10**7), value=Decimal(1000)) for i in items]
+    set_opening_stock(company, GodownId(1), stock)
+    party = add_party(company, PartyDraft("Rao Stores", gstin="29AABCR1718E1ZL"))
+    lines = tuple(
+        DraftLine(f"Item {n}", Decimal(2), Decimal("45.50"), Decimal(5), item_id=i, hsn="1006")
+        for n, i in enumerate(items)
+    )
+    return company, DocumentDraft(DocKind.SALES_INVOICE, date(2025, 6, 1), lines, party_id=party)
+
+
+def post_invoice_ms(runs: int) -> None:
+    import tempfile
+
+    from app.billing.service import post_document
+
+    with tempfile.TemporaryDirectory() as tmp:
+        company, draft = _posting_company(Path(tmp) / "c")
+        with company:
+            walls = []
+            for n in range(runs + WARM_UP):
+                start = time.perf_counter()
+                post_document(company, draft)
+                if n >= WARM_UP:
+                    walls.append((time.perf_counter() - start) * 1000)
+    emit(
+        "post_invoice_ms",
+        statistics.median(walls),
+        "ms",
+        10,
+        "lower",
+        len(draft.lines),
+        runs,
+        "post a 10-line invoice: document, voucher, stock, audit, commit (median)",
+        p90_ms=round(statistics.quantiles(walls, n=10)[-1], 3),
+        note=load_note(),
+    )
+
+
+def bulk_post_s(runs: int) -> None:
+    import tempfile
+
+    from app.billing.service import post_documents
+
+    total = 10_000 if runs >= FULL_RUNS else 1_000
+    with tempfile.TemporaryDirectory() as tmp:
+        company, draft = _posting_company(Path(tmp) / "c")
+        with company:
+            start = time.perf_counter()
+            for _ in range(total // 1000):
+                post_documents(company, [draft] * 1000)
+            seconds = time.perf_counter() - start
+    emit(
+        "bulk_post_s",
+        seconds * 10_000 / total,
+        "s",
+        20,
+        "lower",
+        10_000,
+        1,
+        f"10,000 invoices posted in bulk ({total:,} timed, scaled)",
+        note=load_note(),
+    )
+
+
+FIGURES: dict[str, Callable[[int], None]] = {
+    "post_invoice_ms": post_invoice_ms,
+    "bulk_post_s": bulk_post_s,
+    "invoice_pdf_ms": invoice_pdf_ms,
+    "invoice_pdf_vs_bare": invoice_pdf_vs_bare,
+    "invoice_pdf_vs_same_text": invoice_pdf_vs_same_text,
+    "receipt_pdf_ms": receipt_pdf_ms,
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_RUNS} runs per figure")
+    parser.add_argument("--runs", type=int, help="runs per figure")
+    parser.add_argument("--only", choices=sorted(FIGURES), action="append", help="one figure")
+    args = parser.parse_args()
+    runs = args.runs or (QUICK_RUNS if args.quick else FULL_RUNS)
+    say(f"billing bench: {runs} runs per figure ({load_note()})")
+    for name in args.only or FIGURES:
+        FIGURES[name](runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""`bahi gst gstr1 | gstr3b | check | einvoice | file` on a real company's posted documents."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from app.billing.model import (
+    Address,
+    DocKind,
+    DocumentDraft,
+    DraftLine,
+    PartyDraft,
+    PartyKind,
+    PaymentMode,
+    Tender,
+)
+from app.billing.parties import add_party
+from app.billing.service import post_document
+from app.cli.main import main
+from app.errors import PeriodLocked
+from app.money import D
+from app.reports.einvoice import validate_einvoice
+from app.reports.gstr1 import validate_gstr1
+from app.storage.company import Company
+from tests.conftest import OWNER_PASSWORD, CompanyFactory
+
+DAY = date(2025, 6, 10)
+
+
+@pytest.fixture
+def shop(make_company: CompanyFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Company:
+    company = make_company(gstin="27AAPFU0939F1ZV", address="Shop 4, Laxmi Road, Pune")
+    monkeypatch.setenv("BAHI_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("BAHI_COMPANY", str(company.folder))
+    monkeypatch.setenv("BAHI_PASSWORD", OWNER_PASSWORD)
+    rao = add_party(
+        company,
+        PartyDraft(
+            "Rao Stores",
+            gstin="29AABCR1718E1ZL",
+            billing=Address("12 MG Road, Bengaluru", pin="560001"),
+        ),
+    )
+    rice = DraftLine("Basmati rice", D("10"), D("450"), D("5"), hsn="1006", uqc="KGS")
+    soap = DraftLine("Soap", D("3"), D("40"), D("18"), hsn="3401", price_includes_tax=True)
+    post_document(company, DocumentDraft(DocKind.SALES_INVOICE, DAY, (rice,), party_id=rao))
+    post_document(
+        company,
+        DocumentDraft(
+            DocKind.SALES_INVOICE, DAY, (soap,), tenders=(Tender(PaymentMode.CASH, D("120")),)
+        ),
+    )
+    supplier = add_party(
+        company, PartyDraft("Gupta Wholesale", PartyKind.SUPPLIER, gstin="27AAPFU0939F1ZV")
+    )
+    post_document(
+        company,
+        DocumentDraft(
+            DocKind.PURCHASE_BILL, DAY, (rice,), party_id=supplier, supplier_number="GW-1"
+        ),
+    )
+    return company
+
+
+def test_gstr1_json_is_written_valid_and_matches_the_books(
+    shop: Company, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "gstr1.json"
+    assert main(["gst", "gstr1", "--period", "2025-06", "--out", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert validate_gstr1(data) == []
+    assert (data["gstin"], data["fp"]) == ("27AAPFU0939F1ZV", "062025")
+    (b2b,) = data["b2b"]
+    # 10 x 450 = 4500 at 5% inter-state: IGST 225; invoice value 4725.
+    assert b2b["ctin"] == "29AABCR1718E1ZL"
+    assert b2b["inv"][0]["val"] == 4725 and b2b["inv"][0]["itms"][0]["itm_det"]["iamt"] == 225
+    (b2cs,) = data["b2cs"]
+    # 120 with 18% inside: taxable 101.69, CGST = SGST = 9.15.
+    assert (b2cs["txval"], b2cs["camt"], b2cs["samt"]) == (101.69, 9.15, 9.15)
+    capsys.readouterr()
+    assert main(["gst", "gstr1", "--period", "2025-06"]) == 0
+    assert "B2B" in capsys.readouterr().out
+
+
+def test_gstr3b_counts_purchases_as_input_tax(shop: Company, tmp_path: Path) -> None:
+    out = tmp_path / "gstr3b.json"
+    assert main(["gst", "gstr3b", "--period", "2025-06", "--out", str(out)]) == 0
+    data = json.loads(out.read_text())
+    other = next(row for row in data["itc_elg"]["itc_avl"] if row["ty"] == "OTH")
+    assert (other["camt"], other["samt"]) == (112.5, 112.5)  # 4500 at 5% intra-state
+    assert data["sup_details"]["osup_det"]["iamt"] == 225
+
+
+def test_readiness_blocks_an_export_until_fixed(
+    shop: Company, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    party = add_party(shop, PartyDraft("No HSN Traders", gstin="29AAGCB1286Q1Z0"))
+    bare = DraftLine("Consulting", D("1"), D("1000"), D("18"))
+    post_document(shop, DocumentDraft(DocKind.SALES_INVOICE, DAY, (bare,), party_id=party))
+    capsys.readouterr()
+    assert main(["gst", "check", "--period", "2025-06"]) == 1
+    assert "HSN" in capsys.readouterr().out
+    out = tmp_path / "gstr1.json"
+    assert main(["gst", "gstr1", "--period", "2025-06", "--out", str(out)]) == 1
+    assert not out.exists()
+
+
+def test_einvoice_for_a_period_and_filing_lock(
+    shop: Company, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "einv.json"
+    args = ["gst", "einvoice", "--period", "2025-06", "--pin", "411030", "--town", "Pune"]
+    assert main([*args, "--out", str(out)]) == 0
+    (request,) = json.loads(out.read_text())
+    assert validate_einvoice(request) == []
+    assert request["ValDtls"]["TotInvVal"] == 4725
+    file_args = ["gst", "file", "--period", "2025-06", "--return", "GSTR-1"]
+    assert main([*file_args, "--filed-on", "2025-07-11", "--arn", "AA27072500001"]) == 0
+    late = DraftLine("Soap", D("1"), D("40"), D("18"), hsn="3401")
+    with pytest.raises(PeriodLocked, match="was filed on 11-07-2025"):
+        post_document(
+            shop,
+            DocumentDraft(
+                DocKind.SALES_INVOICE, DAY, (late,), tenders=(Tender(PaymentMode.CASH, D("50")),)
+            ),
+        )
