@@ -28,6 +28,7 @@ from app.reports.gstr1 import (
     validate_gstr1,
     write_gstr1,
 )
+from tests.gst.reference_data import DATA
 from tests.reports.gst_documents import (
     SELLER_GSTIN,
     Item,
@@ -39,7 +40,7 @@ from tests.reports.gst_documents import (
     post,
 )
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared/reference/gstr1-samples"
+SAMPLES = DATA  # a copy of reference/gstr1-samples, checked by tests/gst/test_reference_copies
 APRIL = parse_period("2025-04")
 
 KARNATAKA_BUYER = gstin("29", "AABCR1718E")
