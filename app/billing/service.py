@@ -26,6 +26,7 @@ from app.billing.model import (
     DocStatus,
     DocumentDraft,
     DocumentId,
+    Irn,
     PartyId,
     PartyKind,
     PaymentMode,
@@ -740,3 +741,41 @@ def record_settlement(
         )
         uow.commit()
     return settlement_id
+
+
+# e-invoice registration -------------------------------------------------------------------
+
+
+def record_irn(company: Company, document_id: DocumentId, irn: Irn) -> None:
+    """Keep what the Invoice Registration Portal returned, so it prints on the invoice.
+
+    The IRN is the SHA-256 of the supplier's GSTIN, year, type and number (64 hex characters);
+    once given it never changes, so a second, different one is refused."""
+    text = irn.irn.strip().lower()
+    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
+        raise ValidationError("An IRN is 64 characters of 0-9 and a-f; copy it from the portal.")
+    if not irn.signed_qr.strip():
+        raise ValidationError("Paste the signed QR code text too; it is printed on the invoice.")
+    with company.unit_of_work() as uow:
+        require(uow.actor, Permission.BILL)
+        doc = queries.document(uow.conn, document_id)
+        if not (doc.kind.outward and doc.is_b2b) or doc.cancelled:
+            raise ValidationError(f"{doc.number} is not a live B2B document; it takes no IRN.")
+        if irn.ack_date < doc.doc_date:
+            raise ValidationError(f"The acknowledgement cannot be dated before {doc.number}.")
+        if doc.irn is not None:
+            if doc.irn.irn == text:
+                return
+            raise Conflict(f"{doc.number} already has IRN {doc.irn.irn[:12]}…; it cannot change.")
+        uow.conn.execute(
+            documents.update()
+            .where(documents.c.id == document_id)
+            .values(
+                irn=text,
+                ack_no=irn.ack_no.strip(),
+                ack_date=irn.ack_date,
+                signed_qr=irn.signed_qr.strip(),
+            )
+        )
+        uow.record("document.irn", "document", document_id, {"irn": text, "ack_no": irn.ack_no})
+        uow.commit()

@@ -452,3 +452,22 @@ def test_the_company_check_finds_a_tampered_document(company: Company) -> None:
         conn.commit()
     problems = [str(p) for p in check_books(company).problems]
     assert problems == [f"document {doc.id} ({doc.number}): its lines do not add up to its totals"]
+
+
+def test_irn_is_kept_once_and_read_back(company: Company) -> None:
+    from app.billing.model import Irn
+    from app.billing.service import record_irn
+
+    party = customer(company)
+    doc = post_document(
+        company, DocumentDraft(DocKind.SALES_INVOICE, DAY, (line(),), party_id=party)
+    ).document
+    irn = Irn("a" * 64, "112510012345678", DAY, "eyJhbGciOiJSUzI1NiJ9.signed")
+    with pytest.raises(ValidationError, match="64 characters"):
+        record_irn(company, doc.id, Irn("abc", "1", DAY, "x"))
+    record_irn(company, doc.id, irn)
+    record_irn(company, doc.id, irn)  # the same again is fine
+    with pytest.raises(Conflict, match="cannot change"):
+        record_irn(company, doc.id, Irn("b" * 64, "1", DAY, "x"))
+    with company.reader() as conn:
+        assert queries.document(conn, doc.id).irn == irn
