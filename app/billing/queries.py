@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Connection, RowMapping, func, or_, select
+from sqlalchemy import Connection, RowMapping, or_, select
 
 from app.billing.model import (
     Address,
@@ -415,43 +415,6 @@ def _settled(conn: Connection, ids: list[int]) -> dict[int, Decimal]:
                 refunded[note_id] += amount
         for note in notes:
             settled[note.original_id] += note.grand_total - refunded[note.id]
-    return settled
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
-        for doc_id, amount in conn.execute(
-            select(settlements.c.document_id, settlements.c.amount).where(
-                settlements.c.document_id.in_(chunk)
-            )
-        ):
-            settled[doc_id] += amount
-        for doc_id, amount in conn.execute(
-            select(allocations.c.document_id, allocations.c.amount).where(
-                allocations.c.document_id.in_(chunk)
-            )
-        ):
-            settled[doc_id] += amount
-        notes = conn.execute(
-            select(documents.c.id, documents.c.original_id, documents.c.grand_total).where(
-                documents.c.original_id.in_(chunk),
-                documents.c.status == DocStatus.POSTED.value,
-                documents.c.kind.in_([DocKind.CREDIT_NOTE.value, DocKind.PURCHASE_RETURN.value]),
-            )
-        ).all()
-        refunded = (
-            dict(
-                conn.execute(
-                    select(settlements.c.document_id, func.sum(settlements.c.amount))
-                    .where(settlements.c.document_id.in_([n.id for n in notes]))
-                    .group_by(settlements.c.document_id)
-                ).tuples()
-            )
-            if notes
-            else {}
-        )
-        for note in notes:
-            # func.sum over a Paise column comes back as integer paise.
-            refund = Decimal(refunded.get(note.id) or 0) / 100
-            settled[note.original_id] += note.grand_total - refund
     return settled
 
 
