@@ -1,6 +1,7 @@
 """The main window: navigation rail, pages, status bar, command palette and F-keys.
 
-Keys an accountant expects from Tally: F4 Contra, F5 Payment, F6 Receipt, F7 Journal;
+Keys an accountant expects from Tally: F4 Contra, F5 Payment, F6 Receipt, F7 Journal, F8
+Sales, F9 Purchase (the POS counter keeps F6/F7 for hold and resume while it is shown);
 Ctrl+K finds any screen or action by name; Ctrl+1 to Ctrl+9 jump along the rail.
 """
 
@@ -37,7 +38,9 @@ from app.storage.company import Company
 from app.storage.settings import auto_lock_minutes
 from app.ui.lock import IdleWatch, LockScreen
 from app.ui.ops import JobContext, Runner, watch
+from app.ui.pages.billing_pages import BillingPages
 from app.ui.pages.dashboard import DashboardPage
+from app.ui.pages.gst import GstPage
 from app.ui.pages.report_viewer import REPORTS, ReportViewer
 from app.ui.pages.reports import ReportsPage
 from app.ui.pages.settings import SettingsPage
@@ -66,31 +69,9 @@ SCREENS = (
 
 # What each module not built yet will do: a page that explains, not an empty one.
 COMING: dict[str, str] = {
-    "POS": (
-        "A counter screen for quick cash and UPI sales: scan a barcode or type an item, the "
-        "bill totals with GST as you go, and it prints on a thermal printer. The scanner works "
-        "without clicking a field first."
-    ),
-    "Sales": (
-        "GST tax invoices, bills of supply, estimates and credit notes with your own number "
-        "series; each invoice posts its voucher by itself and can be printed, saved as PDF or "
-        "shared, with e-invoice JSON when you need it."
-    ),
-    "Purchases": (
-        "Supplier bills and debit notes: record input tax credit, match bills against goods "
-        "received, and see what is due to whom and when."
-    ),
     "Inventory": (
         "Items with HSN codes, units, godowns and batches; stock moves with every sale and "
         "purchase, valued by FIFO or average cost, with reorder levels that warn you in time."
-    ),
-    "Parties": (
-        "Customers and suppliers with GSTIN, state and credit terms; each party's outstanding "
-        "bills, ageing and a statement you can send them."
-    ),
-    "GST": (
-        "GSTR-1 and GSTR-3B prepared from your books for each month or quarter, with checks "
-        "that flag wrong GSTINs and missing HSN codes before you file, and JSON to upload."
     ),
     "Documents": (
         "Drop in a supplier's bill as a PDF or photo: Bahi reads it on this computer and "
@@ -213,10 +194,15 @@ class MainWindow(QMainWindow):
         self.dashboard.open_report.connect(self.open_report)
         self.ledger.vouchers.posted.connect(lambda _posted: self.dashboard.refresh())
         self.settings = SettingsPage(company, runner)
+        self.gst = GstPage(company, runner)
+        self.billing = BillingPages.build(company, runner)
+        self.billing.pos.posted.connect(lambda _posted: self.dashboard.refresh())
         built: dict[str, QWidget] = {
             "Ledger": self.ledger,
             "Dashboard": self.dashboard,
             "Settings": self.settings,
+            "GST": self.gst,
+            **self.billing.by_screen(),
         }
         self._page_by_name: dict[str, QWidget] = {}
         for index, name in enumerate(SCREENS):
@@ -294,10 +280,15 @@ class MainWindow(QMainWindow):
             (VoucherType.JOURNAL, "F7"),
         ):
             commands.append(Command(f"{kind.value} voucher", key, self._voucher_opener(kind)))
+        for name, key in (("Sales", "F8"), ("Purchases", "F9")):
+            commands.append(Command(f"New {name.lower()} document", key, self._new_document(name)))
         commands += [Command(r.name, "", self._report_opener(r.name)) for r in REPORTS[1:]]
         commands += [
             Command("Trial balance", "", self.open_trial_balance),
             Command("Check the books", "", self.run_check_books),
+            Command("GSTR-1 summary", "", self._gst_opener(0)),
+            Command("GSTR-3B summary", "", self._gst_opener(1)),
+            Command("GST problems before filing", "", self._gst_opener(2)),
             Command("Close the company", "Ctrl+Q", self.close_company),
         ]
         return commands
@@ -307,6 +298,16 @@ class MainWindow(QMainWindow):
 
     def _report_opener(self, name: str) -> Callable[[], None]:
         return lambda: self.open_report(name, "")
+
+    def _new_document(self, screen: str) -> Callable[[], None]:
+        def start() -> None:
+            self.show_screen(screen)
+            self.billing.start(screen)
+
+        return start
+
+    def _gst_opener(self, tab: int) -> Callable[[], None]:
+        return lambda: self.open_gst(tab)
 
     def _voucher_opener(self, kind: VoucherType) -> Callable[[], None]:
         return lambda: self.open_voucher_entry(kind)
@@ -339,6 +340,11 @@ class MainWindow(QMainWindow):
         self.show_screen("Ledger")
         self.ledger.setCurrentWidget(self.ledger.vouchers)
         self.ledger.vouchers.start(kind)
+
+    def open_gst(self, tab: int) -> None:
+        """The GST page on one of its tabs: 0 GSTR-1, 1 GSTR-3B, 2 problems."""
+        self.show_screen("GST")
+        self.gst.show_tab(tab)
 
     def open_trial_balance(self) -> None:
         self.show_screen("Ledger")
@@ -460,4 +466,5 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self.runner.settle()  # let a write in progress finish whole
+        self.billing.pos.hold_on_close()  # a bill left on the counter is there next time
         event.accept()
