@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -111,3 +116,35 @@ def file_bytes(path: Path) -> bytes:
 
 # The engine hands SQLAlchemy sqlcipher3 connections; their errors may surface unwrapped.
 INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlcipher.IntegrityError, IntegrityError)
+
+
+def kill_mid_run(script: str, args: list[str], after: int) -> list[int]:
+    """Run ``script`` in a child Python that prints "ready" and then one id per committed
+    write; SIGKILL it once ``after`` ids are out. Returns every id it printed."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    printed: list[int] = []
+    try:
+        assert child.stdout is not None
+        deadline = time.monotonic() + 60
+        first = child.stdout.readline().strip()
+        assert first == "ready", child.stderr.read() if child.stderr else ""
+        while len(printed) < after and time.monotonic() < deadline:
+            line = child.stdout.readline()
+            if not line:
+                break
+            printed.append(int(line))
+        os.kill(child.pid, signal.SIGKILL)
+        rest, errors = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    printed += [int(x) for x in rest.split()]
+    assert child.returncode == -signal.SIGKILL, errors
+    assert len(printed) >= after, errors
+    return printed

@@ -7,6 +7,7 @@ the tax rules produced, frozen at posting. Printing, GSTR-1/3B and the e-invoice
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -14,7 +15,16 @@ from enum import StrEnum
 from typing import NewType
 
 from app.errors import ValidationError
-from app.gst import DocType, RateSummary, SellerScheme, Taxability, allowed_rates, rate_problem
+from app.gst import (
+    DocType,
+    InvoiceLine,
+    InvoiceTax,
+    RateSummary,
+    SellerScheme,
+    Taxability,
+    allowed_rates,
+    rate_problem,
+)
 from app.inventory.model import UQC_CODES, hsn_problem, quantity_problem
 from app.money import ZERO, has_at_most_paise
 
@@ -312,6 +322,54 @@ class DocumentDraft:
     moves_stock: bool = True  # False for a price-only credit or debit note
     tenders: tuple[Tender, ...] = ()
     notes: str = ""
+
+
+def invoice_lines(
+    lines: Sequence[DraftLine], *, zero_rated: bool = False
+) -> tuple[InvoiceLine, ...]:
+    """The tax rules' view of entered lines. A zero-rated supply without payment of tax
+    (export or SEZ under LUT or bond) is charged no GST or cess."""
+    return tuple(
+        InvoiceLine(
+            qty=line.qty,
+            rate=line.unit_price,
+            gst_rate=ZERO if zero_rated else line.gst_rate,
+            discount_pct=line.discount_pct,
+            cess_rate=ZERO if zero_rated else line.cess_rate,
+            cess_per_unit=ZERO if zero_rated else line.cess_per_unit,
+            price_includes_tax=line.price_includes_tax,
+            taxability=line.taxability,
+        )
+        for line in lines
+    )
+
+
+def posted_lines(lines: Sequence[DraftLine], figures: InvoiceTax) -> tuple[PostedLine, ...]:
+    """Entered lines with the figures the tax rules produced for them."""
+    return tuple(
+        PostedLine(
+            line_no=n,
+            item_id=entered.item_id,
+            description=" ".join(entered.description.split()),
+            hsn=entered.hsn,
+            uqc=entered.uqc,
+            qty=entered.qty,
+            unit_price=entered.unit_price,
+            price_includes_tax=entered.price_includes_tax,
+            discount_pct=entered.discount_pct,
+            gross=tax.gross,
+            discount=tax.discount,
+            taxable=tax.taxable,
+            gst_rate=tax.gst_rate,
+            cess_rate=tax.cess_rate,
+            cgst=tax.cgst,
+            sgst=tax.sgst,
+            igst=tax.igst,
+            cess=tax.cess,
+            taxability=entered.taxability,
+        )
+        for n, (entered, tax) in enumerate(zip(lines, figures.lines, strict=True), start=1)
+    )
 
 
 def line_problems(line: DraftLine, rates_on: date) -> list[str]:

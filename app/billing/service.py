@@ -35,13 +35,14 @@ from app.billing.model import (
     PostingAccounts,
     Tender,
     draft_problems,
+    invoice_lines,
+    posted_lines,
     voucher_lines,
 )
 from app.billing.numbering import number_problem, take_number
 from app.billing.tables import allocations, document_lines, documents, parties, settlements
 from app.errors import Conflict, NotFound, ValidationError
 from app.gst import (
-    InvoiceLine,
     InvoiceTax,
     Rounding,
     SellerScheme,
@@ -147,30 +148,7 @@ def post_document_in(uow: UnitOfWork, profile: CompanyProfile, draft: DocumentDr
 
     number, our_reference = _numbers(uow, draft, year, counterparty)
 
-    lines = tuple(
-        PostedLine(
-            line_no=n,
-            item_id=entered.item_id,
-            description=" ".join(entered.description.split()),
-            hsn=entered.hsn,
-            uqc=entered.uqc,
-            qty=entered.qty,
-            unit_price=entered.unit_price,
-            price_includes_tax=entered.price_includes_tax,
-            discount_pct=entered.discount_pct,
-            gross=tax.gross,
-            discount=tax.discount,
-            taxable=tax.taxable,
-            gst_rate=tax.gst_rate,
-            cess_rate=tax.cess_rate,
-            cgst=tax.cgst,
-            sgst=tax.sgst,
-            igst=tax.igst,
-            cess=tax.cess,
-            taxability=entered.taxability,
-        )
-        for n, (entered, tax) in enumerate(zip(draft.lines, figures.lines, strict=True), start=1)
-    )
+    lines = posted_lines(draft.lines, figures)
     document = PostedDocument(
         id=DocumentId(0),
         kind=draft.kind,
@@ -386,19 +364,7 @@ def _compute(
     zero_rated = (draft.export is not None and not draft.export.with_payment) or (
         draft.to_sez and uow.memo(SEZ_SETTING, lambda: read_setting(conn, SEZ_SETTING)) != "1"
     )
-    tax_lines = tuple(
-        InvoiceLine(
-            qty=line.qty,
-            rate=line.unit_price,
-            gst_rate=ZERO if zero_rated else line.gst_rate,
-            discount_pct=line.discount_pct,
-            cess_rate=ZERO if zero_rated else line.cess_rate,
-            cess_per_unit=ZERO if zero_rated else line.cess_per_unit,
-            price_includes_tax=line.price_includes_tax,
-            taxability=line.taxability,
-        )
-        for line in draft.lines
-    )
+    tax_lines = invoice_lines(draft.lines, zero_rated=zero_rated)
     figures = compute_invoice_tax(
         TaxInvoiceInput(
             seller_state=seller_state,
@@ -627,7 +593,13 @@ def cancel_document(company: Company, document_id: DocumentId, on: date, reason:
             raise Conflict(f"Note {notes} refers to {doc.number}; cancel the note first.")
         cancel_voucher = None
         if doc.voucher_id is not None:
-            cancel_voucher = _reverse(uow, company.profile, VoucherId(doc.voucher_id), on, doc)
+            cancel_voucher = ledger.reverse_in(
+                uow,
+                company.profile,
+                VoucherId(doc.voucher_id),
+                on,
+                f"Cancellation of {doc.number}",
+            ).id
         if _MOVE_KINDS.get(doc.kind) and any(line.item_id for line in doc.lines):
             with suppress(NotFound):  # a price-only note moved no stock
                 reverse_stock_in(uow, doc.kind.value, str(doc.id), on)
@@ -643,21 +615,6 @@ def cancel_document(company: Company, document_id: DocumentId, on: date, reason:
             {"number": doc.number, "reason": reason.strip()},
         )
         uow.commit()
-
-
-def _reverse(
-    uow: UnitOfWork, profile: CompanyProfile, voucher_id: VoucherId, on: date, doc: PostedDocument
-) -> VoucherId:
-    original = ledger_queries.voucher(uow.conn, voucher_id)
-    model = Voucher(
-        original.voucher_type,
-        original.posting_date,
-        tuple(Line(line.account_id, line.amount) for line in original.lines),
-        original.narration,
-        original.reference,
-    )
-    reversal = model.reversal(on, voucher_id, f"Cancellation of {doc.number}")
-    return ledger.post_in(uow, profile, [reversal], Permission.POST_VOUCHERS)[0].id
 
 
 # Receipts and payments -------------------------------------------------------------------

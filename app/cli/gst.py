@@ -15,12 +15,19 @@ from app.errors import ValidationError
 from app.gst import check_gstin
 from app.gst.cases import compute_case
 from app.gst.periods import parse_period
-from app.reports.einvoice import einvoice_batch, einvoice_file_json, seller_details
+from app.reports.einvoice import (
+    PIN_SETTING,
+    TOWN_SETTING,
+    einvoice_batch,
+    einvoice_file_json,
+    seller_details,
+)
 from app.reports.gst_readiness import Problem
 from app.reports.gst_returns import PeriodBooks, period_books
 from app.reports.gstr1 import gstr1_json, validate_gstr1, write_gstr1
 from app.reports.gstr3b import gstr3b_json
 from app.storage.company import Company
+from app.storage.files import write_whole
 from app.storage.settings import read_setting, write_setting
 
 
@@ -87,7 +94,7 @@ def _write_return(args: argparse.Namespace, books: PeriodBooks, which: str) -> i
             raise ValidationError("The return does not match the portal's shape: " + faults[0])
         write_gstr1(data, Path(args.out))
     else:
-        Path(args.out).write_text(gstr3b_json(books.gstr3b(), indent=1), encoding="utf-8")
+        write_whole(Path(args.out), gstr3b_json(books.gstr3b(), indent=1))
     print(f"Wrote {which.upper()} for {books.period.label} to {args.out}.")
     return 0
 
@@ -131,10 +138,6 @@ def check(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-PIN_SETTING = "company.pin"
-TOWN_SETTING = "company.town"
-
-
 def einvoice(args: argparse.Namespace) -> int:
     with open_from_args(args.company, args.user, args.totp) as company:
         with company.reader() as conn:
@@ -158,7 +161,7 @@ def einvoice(args: argparse.Namespace) -> int:
                 write_setting(uow, PIN_SETTING, pin)
                 write_setting(uow, TOWN_SETTING, town)
                 uow.commit()
-    Path(args.out).write_text(einvoice_file_json(requests, indent=1), encoding="utf-8")
+    write_whole(Path(args.out), einvoice_file_json(requests, indent=1))
     print(f"Wrote {len(requests)} e-invoice(s) to {args.out}.")
     return 0
 

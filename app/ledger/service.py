@@ -312,22 +312,34 @@ def reverse_voucher(
 ) -> PostedVoucher:
     """Cancel a posted voucher with its mirror image; the original stays as it was."""
     with company.unit_of_work() as uow:
-        original = queries.voucher(uow.conn, voucher_id)
-        if original.reverses is not None:
-            raise Conflict(f"Voucher {original.number_text} is itself a reversal.")
-        if queries.reversed_by(uow.conn, voucher_id) is not None:
-            raise Conflict(f"Voucher {original.number_text} has already been reversed.")
-        model = Voucher(
-            original.voucher_type,
-            original.posting_date,
-            tuple(Line(line.account_id, line.amount) for line in original.lines),
-            original.narration,
-            original.reference,
-        )
-        text = narration or f"Reversal of {original.number_text}"
-        posted = post_in(uow, company.profile, [model.reversal(posting_date, voucher_id, text)])[0]
+        posted = reverse_in(uow, company.profile, voucher_id, posting_date, narration)
         uow.commit()
     return posted
+
+
+def reverse_in(
+    uow: UnitOfWork,
+    profile: CompanyProfile,
+    voucher_id: VoucherId,
+    posting_date: date,
+    narration: str = "",
+    permission: Permission = Permission.POST_VOUCHERS,
+) -> PostedVoucher:
+    """Write the reversal of a voucher in ``uow`` (a cancelled invoice reverses its own)."""
+    original = queries.voucher(uow.conn, voucher_id)
+    if original.reverses is not None:
+        raise Conflict(f"Voucher {original.number_text} is itself a reversal.")
+    if queries.reversed_by(uow.conn, voucher_id) is not None:
+        raise Conflict(f"Voucher {original.number_text} has already been reversed.")
+    model = Voucher(
+        original.voucher_type,
+        original.posting_date,
+        tuple(Line(line.account_id, line.amount) for line in original.lines),
+        original.narration,
+        original.reference,
+    )
+    text = narration or f"Reversal of {original.number_text}"
+    return post_in(uow, profile, [model.reversal(posting_date, voucher_id, text)], permission)[0]
 
 
 def lock_period(company: Company, locked_until: date | None) -> None:

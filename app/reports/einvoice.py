@@ -30,6 +30,7 @@ from app.errors import ValidationError
 from app.gst import UnknownState, check_gstin, find_state, parse_gstin, state_by_code
 from app.gst.states import OTHER_COUNTRIES
 from app.money import ZERO, round_paise
+from app.reports.exact_json import exact_json
 
 if TYPE_CHECKING:
     from app.storage.company import CompanyProfile
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
 VERSION = "1.1"
 _HUNDRED = Decimal(100)
 _THOUSANDTH = Decimal("0.001")
+# The company's PIN code and town, which the profile does not hold: asked once, kept as settings.
+PIN_SETTING = "company.pin"
+TOWN_SETTING = "company.town"
 # NIC schema 1.1: "Small case alphabets are NOT allowed in Document Number"; CGST Rule 46(b).
 DOCUMENT_NUMBER = re.compile(r"^[A-Z1-9][A-Z0-9/-]{0,15}$")
 _PIN = re.compile(r"^[1-9][0-9]{5}$")
@@ -463,21 +467,9 @@ def einvoice_batch(
     return [einvoice_json(seller, document) for document in documents]
 
 
-# Decimals leave json.dumps as marked strings and are unmarked into bare numbers, so no amount
-# ever becomes a binary float. The marker starts with NUL, which json escapes as \u0000.
-_MARK = "\x00dec:"
-_MARKED = re.compile(r'"\\u0000dec:(-?[0-9]+(?:\.[0-9]+)?)"')
-
-
-def _mark(value: object) -> str:
-    if isinstance(value, Decimal) and value.is_finite():
-        return f"{_MARK}{value:f}"
-    raise TypeError(f"e-invoice JSON cannot hold {type(value).__name__} {value!r}")
-
-
 def einvoice_file_json(requests: Sequence[Mapping[str, Any]], *, indent: int | None = None) -> str:
     """The file for the IRP offline tool's bulk upload: a JSON list of requests."""
-    return _MARKED.sub(r"\1", json.dumps(list(requests), default=_mark, indent=indent))
+    return exact_json(list(requests), indent=indent)
 
 
 # --- schema ------------------------------------------------------------------------------------

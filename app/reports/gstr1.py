@@ -16,7 +16,6 @@ Amounts stay Decimal until ``gstr1_json`` writes them as JSON numbers with two p
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -37,7 +36,9 @@ from app.errors import ValidationError
 from app.gst import SellerScheme, Taxability, parse_gstin
 from app.gst.periods import ReturnPeriod
 from app.money import ZERO, round_paise
+from app.reports.exact_json import exact_json
 from app.reports.table import Cell, Table
+from app.storage.files import write_whole
 
 VERSION = "GST3.1.8"
 REPORTED_KINDS = frozenset(
@@ -648,42 +649,15 @@ def gstr1_summary(
 
 # --- JSON text ---------------------------------------------------------------------------------
 
-# Decimals leave json.dumps as strings wrapped in NUL and SOH, which json escapes as \u0000
-# and \u0001, and two replaces turn them into bare numbers: no amount ever becomes a binary
-# float. No text in a return may hold those control characters (checked, not assumed).
-_OPEN, _CLOSE = "\x00", "\x01"
-_OPEN_JSON, _CLOSE_JSON = '"\\u0000', '\\u0001"'
-
-
-def _mark(value: object) -> str:
-    if isinstance(value, Decimal) and value.is_finite():
-        if not value and value.is_signed():
-            value = value.copy_abs()  # never "-0.00"
-        return f"{_OPEN}{value:f}{_CLOSE}"
-    raise TypeError(f"GSTR-1 JSON cannot hold {type(value).__name__} {value!r}")
-
 
 def gstr1_json(data: Mapping[str, Any], *, indent: int | None = None) -> str:
     """The JSON text of a return built by ``gstr1``, amounts as exact decimal numbers."""
-    marked = json.dumps(data, default=_mark, indent=indent)
-    opened = marked.count(_OPEN_JSON)
-    if opened != marked.count("\\u0000") or opened != marked.count("\\u0001"):
-        raise ValidationError(
-            "A number or name in the return holds a control character; correct the document "
-            "text (numbers, GSTINs, HSN codes) and export again."
-        )
-    return marked.replace(_OPEN_JSON, "").replace(_CLOSE_JSON, "")
+    return exact_json(data, indent=indent)
 
 
 def write_gstr1(data: Mapping[str, Any], path: Path) -> None:
-    """Write the JSON file whole or not at all (a temporary file renamed into place)."""
-    text = gstr1_json(data)
-    partial = path.with_name(f".{path.name}.partial")
-    with partial.open("w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    partial.replace(path)
+    """Write the JSON file whole or not at all."""
+    write_whole(path, gstr1_json(data))
 
 
 # --- schema -----------------------------------------------------------------------------------

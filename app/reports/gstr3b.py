@@ -23,8 +23,6 @@ Amounts stay Decimal until ``gstr3b_json`` writes them as JSON numbers with two 
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -37,6 +35,7 @@ from app.gst import GstinKind, SellerScheme, Taxability, check_gstin, parse_gsti
 from app.gst.periods import ReturnPeriod
 from app.gst.states import OTHER_COUNTRIES
 from app.money import ZERO, round_paise
+from app.reports.exact_json import exact_json
 from app.reports.table import Cell, Table
 
 OUTWARD_KINDS = frozenset(
@@ -464,18 +463,6 @@ def gstr3b_summary(
     return Gstr3bSummary(filer, period, _compile(period, ordered).rows(order))
 
 
-# Decimals leave json.dumps as marked strings and are unmarked into bare numbers, so no amount
-# ever becomes a binary float. The marker starts with NUL, which json escapes as \u0000.
-_MARK = "\x00dec:"
-_MARKED = re.compile(r'"\\u0000dec:(-?[0-9]+(?:\.[0-9]+)?)"')
-
-
-def _mark(value: object) -> str:
-    if isinstance(value, Decimal) and value.is_finite():
-        return f"{_MARK}{value:f}"
-    raise TypeError(f"GSTR-3B JSON cannot hold {type(value).__name__} {value!r}")
-
-
 def gstr3b_json(data: Mapping[str, Any], *, indent: int | None = None) -> str:
     """The JSON text of a return built by ``gstr3b``, amounts as exact decimal numbers."""
-    return _MARKED.sub(r"\1", json.dumps(data, default=_mark, indent=indent))
+    return exact_json(data, indent=indent)

@@ -13,7 +13,6 @@ import base64
 import json
 import os
 import secrets
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,6 +26,7 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from app.errors import AccessDenied, NotFound, ValidationError
+from app.storage.files import write_whole
 
 KEY_FILE_NAME = "keys.json"
 FORMAT = 1
@@ -172,12 +172,7 @@ class KeyFile:
                 if f.count or f.events
             },
         }
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".keys-")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+        write_whole(self.path, json.dumps(data, indent=1))
 
     # -- slots --------------------------------------------------------------------------------
     def _aad(self, slot_id: str, user: str | None) -> bytes:

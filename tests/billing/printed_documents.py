@@ -17,15 +17,16 @@ from app.billing.model import (
     DocKind,
     DocStatus,
     DocumentId,
+    DraftLine,
     Export,
     Irn,
     PartyId,
     PostedDocument,
-    PostedLine,
+    invoice_lines,
+    posted_lines,
 )
 from app.billing.printing import BankDetails, Letterhead
 from app.gst import (
-    InvoiceLine,
     SellerScheme,
     SupplyType,
     TaxInvoiceInput,
@@ -49,6 +50,19 @@ class Spec:
     cess_rate: str = "0"
     uqc: str = "NOS"
     inclusive: bool = False
+
+    def draft(self) -> DraftLine:
+        return DraftLine(
+            self.description,
+            D(self.qty),
+            D(self.price),
+            D(self.gst_rate),
+            hsn=self.hsn,
+            uqc=self.uqc,
+            discount_pct=D(self.discount_pct),
+            cess_rate=D(self.cess_rate),
+            price_includes_tax=self.inclusive,
+        )
 
 
 def seller(logo: Path | None = None, upi_id: str = "sharmatraders@okaxis") -> Letterhead:
@@ -114,17 +128,8 @@ def document(
 ) -> PostedDocument:
     party = buyer or registered_buyer()
     pos = place_of_supply or party.state_code or seller_state
-    lines = tuple(
-        InvoiceLine(
-            qty=D(s.qty),
-            rate=D(s.price),
-            gst_rate=D(s.gst_rate),
-            discount_pct=D(s.discount_pct),
-            cess_rate=D(s.cess_rate),
-            price_includes_tax=s.inclusive,
-        )
-        for s in specs
-    )
+    drafts = [spec.draft() for spec in specs]
+    lines = invoice_lines(drafts)
     tax = compute_invoice_tax(
         TaxInvoiceInput(
             seller_state=seller_state,
@@ -135,30 +140,7 @@ def document(
             reverse_charge=reverse_charge,
         )
     )
-    posted = tuple(
-        PostedLine(
-            line_no=n,
-            item_id=None,
-            description=s.description,
-            hsn=s.hsn,
-            uqc=s.uqc,
-            qty=D(s.qty),
-            unit_price=D(s.price),
-            price_includes_tax=s.inclusive,
-            discount_pct=D(s.discount_pct),
-            gross=t.gross,
-            discount=t.discount,
-            taxable=t.taxable,
-            gst_rate=t.gst_rate,
-            cess_rate=t.cess_rate,
-            cgst=t.cgst,
-            sgst=t.sgst,
-            igst=t.igst,
-            cess=t.cess,
-            taxability=t.taxability,
-        )
-        for n, (s, t) in enumerate(zip(specs, tax.lines, strict=True), start=1)
-    )
+    posted = posted_lines(drafts, tax)
     return PostedDocument(
         id=DocumentId(1),
         kind=kind,

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
 import textwrap
-import time
 from datetime import date
 
 import pytest
@@ -24,6 +20,7 @@ from app.ledger.checks import check_books
 from app.money import D
 from app.storage.company import open_company
 from tests.conftest import OWNER_PASSWORD, CompanyFactory
+from tests.factories import kill_mid_run
 
 CHILD = textwrap.dedent(
     """
@@ -61,32 +58,7 @@ def test_kill_9_mid_sale_leaves_whole_invoices_only(make_company: CompanyFactory
     folder = company.folder
     company.close()
 
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(folder), OWNER_PASSWORD, str(item)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    printed: list[int] = []
-    try:
-        assert child.stdout is not None
-        deadline = time.monotonic() + 60
-        first = child.stdout.readline().strip()
-        assert first == "ready", child.stderr.read() if child.stderr else ""
-        while len(printed) < KILL_AFTER and time.monotonic() < deadline:
-            line = child.stdout.readline()
-            if not line:
-                break
-            printed.append(int(line))
-        os.kill(child.pid, signal.SIGKILL)
-        rest, errors = child.communicate(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-    printed += [int(x) for x in rest.split()]
-    assert child.returncode == -signal.SIGKILL, errors
-    assert len(printed) >= KILL_AFTER, errors
+    printed = kill_mid_run(CHILD, [str(folder), OWNER_PASSWORD, str(item)], KILL_AFTER)
 
     with open_company(folder, "owner", OWNER_PASSWORD) as reopened:
         result = check_books(reopened)

@@ -18,14 +18,15 @@ from app.billing.model import (
     DocKind,
     DocStatus,
     DocumentId,
+    DraftLine,
     Export,
     PartyId,
     PostedDocument,
-    PostedLine,
+    invoice_lines,
+    posted_lines,
 )
 from app.gst import (
     DocType,
-    InvoiceLine,
     Rounding,
     SellerScheme,
     Taxability,
@@ -35,7 +36,7 @@ from app.gst import (
 )
 from app.gst.place_of_supply import SupplyType
 from app.gst.states import OTHER_COUNTRIES
-from app.money import ZERO, D
+from app.money import D
 
 OUR_STATE = "27"  # Maharashtra
 OUR_GSTIN = "27AAPFU0939F1ZV"
@@ -64,6 +65,21 @@ class Line:
     cess_per_unit: str = "0"
     inclusive: bool = False
     taxability: Taxability = Taxability.TAXABLE
+
+    def draft(self) -> DraftLine:
+        return DraftLine(
+            self.description,
+            D(self.qty),
+            D(self.price),
+            D(self.rate),
+            hsn=self.hsn,
+            uqc=self.uqc,
+            discount_pct=D(self.discount_pct),
+            cess_rate=D(self.cess_rate),
+            cess_per_unit=D(self.cess_per_unit),
+            price_includes_tax=self.inclusive,
+            taxability=self.taxability,
+        )
 
 
 def document(
@@ -96,6 +112,7 @@ def document(
         seller_state = party_state
         place = pos or OUR_STATE
     zero_rated = export is not None and not export.with_payment
+    drafts = [line.draft() for line in lines]
     doc_type = kind.gst_doc_type
     if not outward and scheme is SellerScheme.COMPOSITION:
         doc_type = DocType.BILL_OF_SUPPLY
@@ -103,50 +120,14 @@ def document(
         TaxInvoiceInput(
             seller_state=seller_state,
             place_of_supply=place,
-            lines=tuple(
-                InvoiceLine(
-                    qty=D(line.qty),
-                    rate=D(line.price),
-                    # Zero-rated without payment (LUT, bond): no IGST is charged.
-                    gst_rate=ZERO if zero_rated else D(line.rate),
-                    discount_pct=D(line.discount_pct),
-                    cess_rate=ZERO if zero_rated else D(line.cess_rate),
-                    cess_per_unit=ZERO if zero_rated else D(line.cess_per_unit),
-                    price_includes_tax=line.inclusive,
-                    taxability=line.taxability,
-                )
-                for line in lines
-            ),
+            # Zero-rated without payment (LUT, bond): no IGST is charged.
+            lines=invoice_lines(drafts, zero_rated=zero_rated),
             doc_type=doc_type,
             seller_scheme=scheme,
             reverse_charge=reverse_charge,
             rounding=rounding,
             to_sez=to_sez,
         )
-    )
-    posted_lines = tuple(
-        PostedLine(
-            line_no=n,
-            item_id=None,
-            description=entered.description,
-            hsn=entered.hsn,
-            uqc=entered.uqc,
-            qty=D(entered.qty),
-            unit_price=D(entered.price),
-            price_includes_tax=entered.inclusive,
-            discount_pct=D(entered.discount_pct),
-            gross=figures.gross,
-            discount=figures.discount,
-            taxable=figures.taxable,
-            gst_rate=figures.gst_rate,
-            cess_rate=figures.cess_rate,
-            cgst=figures.cgst,
-            sgst=figures.sgst,
-            igst=figures.igst,
-            cess=figures.cess,
-            taxability=entered.taxability,
-        )
-        for n, (entered, figures) in enumerate(zip(lines, tax.lines, strict=True), start=1)
     )
     return PostedDocument(
         id=DocumentId(next(_ids)),
@@ -167,7 +148,7 @@ def document(
         reverse_charge=reverse_charge,
         inter_state=tax.supply is SupplyType.INTER_STATE,
         state_tax_head=tax.state_tax_head,
-        lines=posted_lines,
+        lines=posted_lines(drafts, tax),
         taxable=tax.taxable,
         cgst=tax.cgst,
         sgst=tax.sgst,

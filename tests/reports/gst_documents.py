@@ -15,13 +15,14 @@ from app.billing.model import (
     DocKind,
     DocStatus,
     DocumentId,
+    DraftLine,
     Export,
     PartyId,
     PostedDocument,
-    PostedLine,
+    invoice_lines,
+    posted_lines,
 )
 from app.gst import (
-    InvoiceLine,
     SellerScheme,
     Taxability,
     TaxInvoiceInput,
@@ -59,6 +60,20 @@ class Item:
     taxability: Taxability = Taxability.TAXABLE
     inclusive: bool = False
 
+    def draft(self) -> DraftLine:
+        return DraftLine(
+            self.description,
+            D(self.qty),
+            D(self.price),
+            D(self.rate),
+            hsn=self.hsn,
+            uqc=self.uqc,
+            discount_pct=D(self.discount_pct),
+            cess_rate=D(self.cess_rate),
+            price_includes_tax=self.inclusive,
+            taxability=self.taxability,
+        )
+
 
 def post(
     kind: DocKind,
@@ -89,19 +104,9 @@ def post(
         place = buyer_gstin[:2]
     else:
         place = buyer_state
-    lines = tuple(
-        InvoiceLine(
-            qty=D(item.qty),
-            rate=D(item.price),
-            # Zero-rated without payment (LUT, bond): no IGST is charged.
-            gst_rate=D("0") if export is not None and not export.with_payment else D(item.rate),
-            discount_pct=D(item.discount_pct),
-            cess_rate=D(item.cess_rate),
-            price_includes_tax=item.inclusive,
-            taxability=item.taxability,
-        )
-        for item in items
-    )
+    drafts = [item.draft() for item in items]
+    # Zero-rated without payment (LUT, bond): no IGST is charged.
+    lines = invoice_lines(drafts, zero_rated=export is not None and not export.with_payment)
     tax = compute_invoice_tax(
         TaxInvoiceInput(
             seller_state=seller_state,
@@ -113,30 +118,7 @@ def post(
             to_sez=to_sez,
         )
     )
-    posted_lines = tuple(
-        PostedLine(
-            line_no=index,
-            item_id=None,
-            description=item.description,
-            hsn=item.hsn,
-            uqc=item.uqc,
-            qty=D(item.qty),
-            unit_price=D(item.price),
-            price_includes_tax=item.inclusive,
-            discount_pct=D(item.discount_pct),
-            gross=figures.gross,
-            discount=figures.discount,
-            taxable=figures.taxable,
-            gst_rate=figures.gst_rate,
-            cess_rate=figures.cess_rate,
-            cgst=figures.cgst,
-            sgst=figures.sgst,
-            igst=figures.igst,
-            cess=figures.cess,
-            taxability=figures.taxability,
-        )
-        for index, (item, figures) in enumerate(zip(items, tax.lines, strict=True), start=1)
-    )
+    lines_posted = posted_lines(drafts, tax)
     counterparty = Counterparty(
         name="Buyer",
         gstin=buyer_gstin,
@@ -155,7 +137,7 @@ def post(
         reverse_charge=reverse_charge,
         inter_state=tax.supply is SupplyType.INTER_STATE,
         state_tax_head=state_by_code(place).state_tax_head,
-        lines=posted_lines,
+        lines=lines_posted,
         taxable=tax.taxable,
         cgst=tax.cgst,
         sgst=tax.sgst,

@@ -33,6 +33,7 @@ from app.billing.service import post_document
 from app.errors import PeriodLocked
 from app.gst import check_character
 from app.money import D
+from app.reports.einvoice import PIN_SETTING, TOWN_SETTING
 from app.reports.gstr1 import validate_gstr1
 from app.storage.access import Role
 from app.storage.company import Company, open_with_key
@@ -41,7 +42,7 @@ from app.storage.users import add_user
 from app.ui.ops import Runner
 from app.ui.pages.gst import NO_GSTIN, GstPage
 from app.ui.pages.gst_dialogs import MarkFiledDialog, SellerDialog
-from app.ui.pages.gst_jobs import PIN_SETTING, TOWN_SETTING, period_choices
+from app.ui.pages.gst_jobs import period_choices
 from app.ui.shell import MainWindow
 from tests.conftest import CompanyFactory
 from tests.ui.conftest import activate, wait_idle

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +16,7 @@ from reportlab.pdfgen.textobject import PDFTextObject
 
 from app.billing.printing.fonts import Fonts
 from app.errors import ValidationError
+from app.storage.files import write_whole
 
 MIN_FIT_SIZE = 4.5  # below this a figure is unreadable on paper
 BLACK = Color(0, 0, 0)
@@ -182,21 +181,9 @@ def write_pdf(out: Path | BinaryIO, build: Callable[[BinaryIO], None]) -> None:
     buffer = io.BytesIO()
     build(buffer)
     try:
-        handle, temp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=folder)
+        write_whole(out, buffer.getvalue())
     except OSError as error:
         raise _unsaved(out, error) from None
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(buffer.getvalue())
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, out)
-    except OSError as error:
-        Path(temp).unlink(missing_ok=True)
-        raise _unsaved(out, error) from None
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def _unsaved(out: Path, error: OSError) -> ValidationError:

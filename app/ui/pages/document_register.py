@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,13 +35,11 @@ from app.ledger.model import financial_year
 from app.money import ZERO, format_inr
 from app.storage.access import Permission
 from app.storage.company import Company
-from app.ui.batched import BatchedTableModel
+from app.ui.batched import BatchedTableModel, ModelIndex
 from app.ui.ops import JobContext, Runner, show_error
 from app.ui.pages.bill_printing import printing_available, save_bill_pdf
 from app.ui.pages.invoice_form import InvoiceForm
 from app.ui.widgets import DateField
-
-ModelIndex = QModelIndex | QPersistentModelIndex
 
 
 class DocumentsTableModel(BatchedTableModel):

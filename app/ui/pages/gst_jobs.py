@@ -6,7 +6,6 @@ filed; the page only submits these and shows what they return.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -17,19 +16,24 @@ from app.billing import queries as billing_queries
 from app.billing.model import DocKind, DocumentId, PostedDocument
 from app.errors import ValidationError
 from app.gst.periods import ReturnPeriod, parse_period
-from app.reports.einvoice import einvoice_batch, einvoice_file_json, seller_details
+from app.reports.einvoice import (
+    PIN_SETTING,
+    TOWN_SETTING,
+    einvoice_batch,
+    einvoice_file_json,
+    seller_details,
+)
 from app.reports.gst_readiness import Problem
 from app.reports.gst_returns import PeriodBooks, period_books
 from app.reports.gstr1 import Gstr1Summary, validate_gstr1, write_gstr1
 from app.reports.gstr3b import Gstr3bSummary, gstr3b_json
 from app.reports.table import Cell, Table
 from app.storage.company import Company
+from app.storage.files import write_whole
 from app.storage.settings import read_setting, write_setting
 from app.ui.ops import JobContext
 
 # The same keys as `bahi gst einvoice` (app/cli/gst.py), so the CLI and the page share them.
-PIN_SETTING = "company.pin"
-TOWN_SETTING = "company.town"
 GST_START = date(2017, 7, 1)  # GST began on 1 July 2017: no return before it
 EINVOICE_KINDS = frozenset({DocKind.SALES_INVOICE, DocKind.CREDIT_NOTE, DocKind.DEBIT_NOTE})
 
@@ -212,17 +216,7 @@ def guarded(path: Path, write: Callable[[], None]) -> None:
 
 
 def _write_whole(path: Path, text: str) -> None:
-    """Whole or not at all: a temporary file renamed into place."""
-    partial = path.with_name(f".{path.name}.partial")
-
-    def write() -> None:
-        with partial.open("w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        partial.replace(path)
-
-    guarded(path, write)
+    guarded(path, lambda: write_whole(path, text))
 
 
 def write_gstr1_file(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -28,10 +28,9 @@ from app.errors import ValidationError
 from app.gst.states import state_by_code
 from app.reports.eway_bill import eway_bill_needed
 from app.reports.table import Cell, Table
-from app.ui.batched import BatchedTableModel
+from app.ui.batched import BatchedTableModel, ModelIndex
 from app.ui.pages.report_viewer import cell_text
 
-ModelIndex = QModelIndex | QPersistentModelIndex
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 MAX_COLUMN = 360  # pixels
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,12 +32,11 @@ from app.billing import queries
 from app.billing.queries import OpenDocument, PartyView
 from app.money import ZERO, format_inr
 from app.storage.company import Company
-from app.ui.batched import BatchedTableModel
+from app.ui.batched import BatchedTableModel, ModelIndex
 from app.ui.ops import JobContext, Runner
 from app.ui.pages.party_form import PartyForm
 from app.ui.pages.party_money import SettlementDialog
 
-ModelIndex = QModelIndex | QPersistentModelIndex
 LIST_LIMIT = 100_000
 BUCKETS = ("Not due", "1-30 days", "31-60 days", "61-90 days", "Over 90 days")
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QTextDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
@@ -39,11 +39,10 @@ from app.reports.statements import balance_sheet, profit_and_loss
 from app.reports.table import Cell, Table, write_csv, write_xlsx
 from app.reports.trial_balance import trial_balance
 from app.storage.company import Company
-from app.ui.batched import BatchedTableModel
+from app.ui.batched import BatchedTableModel, ModelIndex
 from app.ui.ops import JobContext, Runner, error_text, show_error
 from app.ui.widgets import DateField, amount_text
 
-ModelIndex = QModelIndex | QPersistentModelIndex
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 FETCH_BATCH = 1000
 MAX_COLUMN = 360  # pixels

@@ -15,7 +15,6 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QDate,
     QModelIndex,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
@@ -38,13 +37,12 @@ from app.ledger.model import AccountId, VoucherId, financial_year
 from app.reports.registers import LedgerStatement, StatementRow, ledger_statement
 from app.reports.trial_balance import TrialBalance, TrialBalanceRow, trial_balance
 from app.storage.company import Company
-from app.ui.batched import BatchedTableModel
+from app.ui.batched import BatchedTableModel, ModelIndex
 from app.ui.ops import JobContext, Runner
 from app.ui.widgets import amount_text, dr_cr
 
 log = logging.getLogger(__name__)
 
-ModelIndex = QModelIndex | QPersistentModelIndex
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 FETCH_BATCH = 500  # ledger rows handed to the view at a time
 FIRST_PAGE = 100  # ledger rows read first, to paint while the rest loads

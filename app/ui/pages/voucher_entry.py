@@ -14,9 +14,7 @@ from decimal import Decimal, InvalidOperation
 from PySide6.QtCore import (
     QAbstractItemModel,
     QEvent,
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
     QRegularExpression,
     Qt,
     Signal,
@@ -45,6 +43,7 @@ from app.ledger.model import AccountId, Line, Voucher, VoucherType
 from app.ledger.service import PostedVoucher, post_voucher
 from app.money import ZERO, D
 from app.storage.company import Company
+from app.ui.batched import ModelIndex
 from app.ui.ops import JobContext, Runner, error_text, show_error
 from app.ui.widgets import DateField, amount_text
 
@@ -52,8 +51,6 @@ log = logging.getLogger(__name__)
 
 ENTRY_TYPES = (VoucherType.CONTRA, VoucherType.PAYMENT, VoucherType.RECEIPT, VoucherType.JOURNAL)
 ACCOUNT, DEBIT, CREDIT = 0, 1, 2
-
-ModelIndex = QModelIndex | QPersistentModelIndex
 
 
 @dataclass(frozen=True)
