@@ -1,4 +1,4 @@
-"""Billing benchmark: printed invoices (and, later, posting), one function per figure.
+"""Billing benchmark: printed invoices, posting, and the POS counter, one function per figure.
 
 Each figure is a human line on stderr and one JSON line on stdout (DESIGN.md §9):
 
@@ -13,6 +13,8 @@ Each figure is a human line on stderr and one JSON line on stdout (DESIGN.md §9
                               company: document, lines, voucher, stock moves, audit, commit
     bulk_post_s               10,000 such invoices posted with post_documents in batches of
                               1,000 (--quick: 1,000, scaled to 10,000)
+    scan_to_line_p99_ms       the POS page offscreen on a company with 100,000 items (--quick:
+                              10,000): from a scan's Enter to the bill's row painted, p99
 
 Invoices and bare pages are timed one after the other in the same loop, so the ratios hold
 under the shared machine's changing load; each figure also carries the median CPU time and
@@ -21,6 +23,9 @@ the load average. Every invoice gets its own number, so no QR code is reused.
 Usage:
     python bench/billing.py             # 200 invoices per figure
     python bench/billing.py --quick     # 50, a few seconds
+    python bench/billing.py --only scan_to_line_ms --keep /tmp/bahi-pos   # build once, reuse
+    python bench/billing.py --only scan_to_line_ms --keep /tmp/bahi-pos --profile   # cProfile
+                                        # of the timed part only (Enter to the row painted)
 """
 
 from __future__ import annotations
@@ -291,12 +296,13 @@ def post_invoice_ms(runs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         company, draft = _posting_company(Path(tmp) / "c")
         with company:
-            walls = []
+            walls, cpus = [], []
             for n in range(runs + WARM_UP):
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 post_document(company, draft)
                 if n >= WARM_UP:
                     walls.append((time.perf_counter() - start) * 1000)
+                    cpus.append((time.process_time() - cpu) * 1000)
     emit(
         "post_invoice_ms",
         statistics.median(walls),
@@ -307,6 +313,7 @@ def post_invoice_ms(runs: int) -> None:
         runs,
         "post a 10-line invoice: document, voucher, stock, audit, commit (median)",
         p90_ms=round(statistics.quantiles(walls, n=10)[-1], 3),
+        cpu_ms=round(statistics.median(cpus), 3),
         note=load_note(),
     )
 
@@ -320,10 +327,11 @@ def bulk_post_s(runs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         company, draft = _posting_company(Path(tmp) / "c")
         with company:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             for _ in range(total // 1000):
                 post_documents(company, [draft] * 1000)
             seconds = time.perf_counter() - start
+            cpu_seconds = time.process_time() - cpu
     emit(
         "bulk_post_s",
         seconds * 10_000 / total,
@@ -333,7 +341,248 @@ def bulk_post_s(runs: int) -> None:
         10_000,
         1,
         f"10,000 invoices posted in bulk ({total:,} timed, scaled)",
+        cpu_s=round(cpu_seconds * 10_000 / total, 3),
+        timed=total,
         note=load_note(),
+    )
+
+
+# The counter: scan to line painted ----------------------------------------------------------
+
+POS_PASSWORD = "bench-billing-password-1"  # a throwaway company
+POS_META = "bench-billing-pos.json"
+FULL_ITEMS, QUICK_ITEMS = 100_000, 10_000
+ITEM_BATCH = 2_000
+BILL_LINES = 40  # a big grocery bill; the counter starts a new bill after it
+REPEAT_SHARE = 0.2  # scans of an item already on the bill (adds 1 to its line)
+KEY_GAP_MS, SCAN_PAUSE_MS = 4, 1_500  # a scanner's keys, and a cashier between items
+POS_OPTIONS: dict[str, Any] = {"items": None, "keep": None, "profile": False}
+
+
+def pos_code(n: int) -> str:
+    from app.inventory.barcodes import gs1_check_digit
+
+    body = f"890{n:09d}"
+    return body + str(gs1_check_digit(body))
+
+
+def pos_name(n: int) -> str:
+    return f"Item {n:06d} {('Atta', 'Dal', 'Soap', 'Tea', 'Oil', 'Rice')[n % 6]}"
+
+
+def pos_company(folder: Path, n_items: int) -> Any:
+    """The shop's company with ``n_items`` barcoded items; built once in ``folder`` and
+    reused while it has that many items.
+
+    The first ``ITEM_BATCH`` items go through ``add_items``; the rest are written in one
+    transaction with the same rows ``add_items`` writes (item, barcode, search row, audit
+    row), because adding 100,000 items one by one takes most of an hour on a busy 2-core
+    machine. The scan reads them the same way whichever way they came in."""
+    import json
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+
+    from sqlalchemy import text
+
+    from app.inventory.barcodes import barcode_kind
+    from app.inventory.model import ItemDraft, check_item
+    from app.inventory.service import _item_row, add_items, search_body
+    from app.inventory.tables import ITEM_SEARCH, item_barcodes, items
+    from app.ledger.service import create_books
+    from app.storage.company import CompanyProfile, is_company_folder, open_company
+
+    meta = folder / POS_META
+    if is_company_folder(folder) and meta.exists():
+        if json.loads(meta.read_text())["items"] == n_items:
+            say(f"reusing {folder} ({n_items:,} items)")
+            return open_company(folder, "owner", POS_PASSWORD)
+        raise SystemExit(f"{folder} holds another size; remove it or choose another --keep")
+
+    def draft(n: int) -> ItemDraft:
+        return ItemDraft(
+            pos_name(n),
+            unit="PCS",
+            sku=f"SKU{n:06d}",
+            barcodes=(pos_code(n),),
+            hsn="19053100",
+            gst_rate=Decimal(18),
+            sale_price=Decimal(10 + n % 490),
+        )
+
+    profile = CompanyProfile("Bench Kirana", "27", date(2025, 4, 1))
+    company, _ = create_books(folder, profile, POS_PASSWORD)
+    start = time.perf_counter()
+    first = add_items(company, [draft(n) for n in range(min(ITEM_BATCH, n_items))])
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    with company.unit_of_work() as uow:
+        rows, codes, search = [], [], []
+        base = int(first[-1]) - len(first) if first else 0
+        for n in range(len(first), n_items):
+            made = draft(n)
+            check_item(made)
+            item_id = base + n + 1
+            rows.append({**_item_row(made), "id": item_id, "created_at": now, "updated_at": now})
+            codes += [
+                {"code": c, "item_id": item_id, "kind": barcode_kind(c).value}
+                for c in made.barcodes
+            ]
+            search.append({"id": item_id, "body": search_body(made.name, made.sku, made.barcodes)})
+            uow.record("item.add", "item", item_id, {"name": made.name})
+        if rows:
+            uow.conn.execute(items.insert(), rows)
+            uow.conn.execute(item_barcodes.insert(), codes)
+            uow.conn.execute(
+                text(f"INSERT INTO {ITEM_SEARCH} (rowid, body) VALUES (:id, :body)"), search
+            )
+        uow.commit()
+    say(f"added {n_items:,} items in {time.perf_counter() - start:.0f} s")
+    meta.write_text(json.dumps({"items": n_items}))
+    return company
+
+
+def scan_to_line_ms(runs: int) -> None:
+    """Scans on the real counter page offscreen: the digits as a fast key burst, then Enter;
+    timed from sending Enter until the bill's table has painted (its viewport's paint event,
+    delivered by processing events as the event loop would) and the row is read back.
+
+    The keys are QKeyEvents stamped with the scanner's timing (4 ms apart) as the window
+    system stamps real ones. QTest's keys carry no time, so the counter falls back to the
+    clock, and on a loaded machine one stall of 50 ms between two keys of a code reads as
+    a person typing."""
+    import cProfile
+    import gc
+    import pstats
+    import random
+    import tempfile
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEvent, QObject, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from app.ui.ops import Runner, UiThreadCollector
+    from app.ui.pages.pos import PosPage
+
+    runs = max(runs, 200)
+    n_items = POS_OPTIONS["items"] or (FULL_ITEMS if runs >= FULL_RUNS else QUICK_ITEMS)
+    app = QApplication.instance() or QApplication([])
+    collector = UiThreadCollector(app)  # as the program runs the cycle collector
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(POS_OPTIONS["keep"] or Path(scratch) / "pos")
+        company = pos_company(folder, n_items)
+        runner = Runner()
+        page = PosPage(company, runner)
+        try:
+            page.resize(1280, 800)
+            page.show()
+            page.activateWindow()
+            page.raise_()
+            deadline = time.monotonic() + 10
+            while not (
+                QApplication.activeWindow() is page and QApplication.focusWidget() is page.search
+            ):
+                if time.monotonic() > deadline:
+                    raise SystemExit("the counter window did not get the keyboard focus")
+                app.processEvents()
+            scans: list[str] = []
+            page.wedge.scanned.connect(scans.append)
+
+            class PaintCounter(QObject):
+                count = 0
+
+                def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+                    if event.type() == QEvent.Type.Paint:
+                        self.count += 1
+                    return False
+
+            def focused() -> QWidget:
+                widget = QApplication.focusWidget()
+                if widget is None:
+                    raise SystemExit("nothing on the counter has the keyboard focus")
+                return widget
+
+            def press(key: Qt.Key, char: str, stamp: int) -> None:
+                """A key as the window system delivers a scanner's: with the time the
+                scanner sent it, to whichever widget has the focus."""
+                for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                    event = QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier, char)
+                    event.setTimestamp(stamp)
+                    QApplication.sendEvent(focused(), event)
+
+            stamp = 1_000_000
+            painted = PaintCounter()
+            page.table.viewport().installEventFilter(painted)
+            rng = random.Random(5)
+            walls: list[float] = []
+            cpus: list[float] = []  # this process's CPU time: the app's own work
+            bill: list[int] = []
+            profiler = cProfile.Profile() if POS_OPTIONS["profile"] else None
+            for n in range(WARM_UP + runs):
+                if len(page.cart.lines) >= BILL_LINES:
+                    page.cart.clear()  # the next customer
+                    page.refresh()
+                    bill = []
+                if bill and rng.random() < REPEAT_SHARE:
+                    number = rng.choice(bill)
+                else:
+                    number = rng.randrange(n_items)
+                    bill.append(number)
+                code = pos_code(number)
+                stamp += SCAN_PAUSE_MS
+                for char in code:
+                    stamp += KEY_GAP_MS
+                    press(Qt.Key(ord(char)), char, stamp)
+                paints = painted.count
+                if profiler is not None:
+                    profiler.enable()
+                start, cpu = time.perf_counter(), time.process_time()
+                press(Qt.Key.Key_Return, "\r", stamp + KEY_GAP_MS)
+                while painted.count == paints:  # until the bill's table has painted
+                    app.processEvents()
+                if profiler is not None:
+                    profiler.disable()
+                cell = page.table.item(page.table.currentRow(), 1)
+                wall = (time.perf_counter() - start) * 1000
+                used = (time.process_time() - cpu) * 1000
+                if cell is None or cell.text() != pos_name(number):
+                    raise SystemExit(
+                        f"scan {n} ({code}) did not put {pos_name(number)} on the bill: "
+                        f"{page.message.text()!r}, search {page.search.text()!r}"
+                    )
+                if n >= WARM_UP:
+                    walls.append(wall)
+                    cpus.append(used)
+            taken_as_typing = WARM_UP + runs - len(scans)
+            if profiler is not None:  # the timed part only: from Enter to the row painted
+                stats = pstats.Stats(profiler, stream=sys.stderr)
+                stats.sort_stats("cumulative").print_stats(30)
+                stats.sort_stats("tottime").print_stats(20)
+        finally:
+            page.cart.clear()
+            page.close()
+            runner.shutdown()
+            company.close()
+            collector.deleteLater()
+            gc.enable()
+    cuts = statistics.quantiles(walls, n=100)
+    emit(
+        "scan_to_line_p99_ms",
+        cuts[98],
+        "ms",
+        15,
+        "lower",
+        n_items,
+        runs,
+        "scan to line painted on the counter (p99)",
+        median_ms=round(statistics.median(walls), 3),
+        p90_ms=round(cuts[89], 3),
+        max_ms=round(max(walls), 3),
+        cpu_median_ms=round(statistics.median(cpus), 3),
+        cpu_p99_ms=round(statistics.quantiles(cpus, n=100)[98], 3),
+        bill_lines=BILL_LINES,
+        bursts_taken_as_typing=taken_as_typing,
+        note=load_note(),
+        via="app.ui.pages.pos.PosPage (offscreen, timed key bursts)",
     )
 
 
@@ -344,6 +593,7 @@ FIGURES: dict[str, Callable[[int], None]] = {
     "invoice_pdf_vs_bare": invoice_pdf_vs_bare,
     "invoice_pdf_vs_same_text": invoice_pdf_vs_same_text,
     "receipt_pdf_ms": receipt_pdf_ms,
+    "scan_to_line_ms": scan_to_line_ms,
 }
 
 
@@ -352,7 +602,13 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_RUNS} runs per figure")
     parser.add_argument("--runs", type=int, help="runs per figure")
     parser.add_argument("--only", choices=sorted(FIGURES), action="append", help="one figure")
+    parser.add_argument("--items", type=int, help="items in the counter's company")
+    parser.add_argument("--keep", metavar="DIR", help="build the counter's company there once")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the timed part of the scans"
+    )
     args = parser.parse_args()
+    POS_OPTIONS.update(items=args.items, keep=args.keep, profile=args.profile)
     runs = args.runs or (QUICK_RUNS if args.quick else FULL_RUNS)
     say(f"billing bench: {runs} runs per figure ({load_note()})")
     for name in args.only or FIGURES:

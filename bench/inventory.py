@@ -8,7 +8,10 @@ figure as a human line on stderr and one JSON line on stdout (DESIGN.md §9):
     add_items_per_s          items through add_items (checks, barcodes, search index, audit)
     post_moves_per_s         stock moves through post_stock (balances, audit)
     barcode_lookup_p99_ms    queries.item_by_barcode for random known barcodes (goal 2)
-    stock_summary_ms         stock_reports.stock_summary: on hand for every item (goal 300)
+    stock_summary_ms         stock_reports.stock_summary: on hand for every item, as the
+                             report's columns (goal 300); cpu_ms: this process's CPU
+    stock_summary_rows_ms    the same with a SummaryRow made for every line
+    stock_summary_page_ms    one page of 100 lines (what a paged table view asks for)
     search_p99_ms            queries.search_items for every prefix of typed words (goal 30)
     search_median_ms         the same, median
     closing_value_s          queries.closing_stock_value (FIFO) over every move
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -165,6 +169,17 @@ def timed(fn: Callable[[], object]) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+def cpu_timed(fn: Callable[[], object]) -> float:
+    """Milliseconds of this process's CPU: less swayed than wall time by other work."""
+    start = time.process_time()
+    fn()
+    return (time.process_time() - start) * 1000
+
+
+def load_note() -> str:
+    return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+
+
 def p99(values: list[float]) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[98]
 
@@ -192,12 +207,14 @@ def measure(company: Company, meta: dict[str, float], seed: int) -> None:
             n_items,
             len(lookups),
             "barcode lookup p99",
+            note=load_note(),
             median_ms=round(statistics.median(lookups), 3),
             via="app.inventory.queries.item_by_barcode",
         )
 
         rows = stock_summary(conn)  # warm-up
         runs = [timed(lambda: stock_summary(conn)) for _ in range(7)]
+        cpu = [cpu_timed(lambda: stock_summary(conn)) for _ in range(7)]
         emit(
             "stock_summary_ms",
             statistics.median(runs),
@@ -206,9 +223,38 @@ def measure(company: Company, meta: dict[str, float], seed: int) -> None:
             "lower",
             n_moves,
             len(runs),
-            "stock summary (median)",
+            "stock summary, every item (median)",
             rows=len(rows),
+            cpu_ms=round(statistics.median(cpu), 1),
+            note=load_note(),
             via="app.inventory.stock_reports.stock_summary",
+        )
+        runs = [timed(lambda: list(stock_summary(conn))) for _ in range(5)]
+        emit(
+            "stock_summary_rows_ms",
+            statistics.median(runs),
+            "ms",
+            None,
+            "lower",
+            n_moves,
+            len(runs),
+            "stock summary with a SummaryRow made for every line (median)",
+            rows=len(rows),
+            note=load_note(),
+        )
+        page = [
+            timed(lambda: stock_summary(conn, offset=len(rows) // 2, limit=100)) for _ in range(7)
+        ]
+        emit(
+            "stock_summary_page_ms",
+            statistics.median(page),
+            "ms",
+            None,
+            "lower",
+            n_moves,
+            len(page),
+            "one page of 100 lines from the middle of the stock summary (median)",
+            note=load_note(),
         )
 
         typed = []
@@ -229,6 +275,7 @@ def measure(company: Company, meta: dict[str, float], seed: int) -> None:
             n_items,
             len(searches),
             "search as you type p99",
+            note=load_note(),
             via="app.inventory.queries.search_items",
         )
         emit(
@@ -240,6 +287,7 @@ def measure(company: Company, meta: dict[str, float], seed: int) -> None:
             n_items,
             len(searches),
             "search as you type median",
+            note=load_note(),
         )
 
         start = time.perf_counter()
@@ -253,6 +301,7 @@ def measure(company: Company, meta: dict[str, float], seed: int) -> None:
             n_moves,
             1,
             "closing stock value (FIFO, every move replayed)",
+            note=load_note(),
         )
     if "add_items_per_s" in meta:
         emit(
@@ -264,6 +313,7 @@ def measure(company: Company, meta: dict[str, float], seed: int) -> None:
             n_items,
             1,
             "items through add_items",
+            note=load_note(),
         )
         emit(
             "post_moves_per_s",
@@ -274,6 +324,7 @@ def measure(company: Company, meta: dict[str, float], seed: int) -> None:
             n_moves,
             1,
             "moves through post_stock",
+            note=load_note(),
         )
 
 

@@ -9,14 +9,17 @@ offline tills never issue the same number.
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from app.billing.model import DocKind
 from app.billing.tables import number_series
 from app.errors import ValidationError
 from app.ledger.model import FinancialYear
-from app.storage.settings import read_setting
+from app.storage.access import Permission, require
+from app.storage.company import Company
+from app.storage.settings import read_setting, write_setting
 from app.storage.uow import UnitOfWork
 
 MAX_LENGTH = 16
@@ -56,30 +59,133 @@ def format_number(prefix: str, device: str, year: FinancialYear, serial: int) ->
     return text
 
 
+PREFIX_SETTING = "billing.prefix."  # + the kind: the company's own series prefix
+_PREFIX = re.compile(r"^[A-Z1-9][A-Z0-9-]*$")
+
+
+def series_prefix(uow: UnitOfWork, kind: DocKind) -> str:
+    """The prefix a new series of ``kind`` starts with: the company's choice or the default."""
+    key = PREFIX_SETTING + kind.value
+    return uow.memo(key, lambda: read_setting(uow.conn, key) or DEFAULT_PREFIXES[kind])
+
+
+def series_prefixes(conn: Connection) -> dict[DocKind, str]:
+    return {
+        kind: read_setting(conn, PREFIX_SETTING + kind.value) or default
+        for kind, default in DEFAULT_PREFIXES.items()
+    }
+
+
+def prefix_problem(prefix: str, device: str = "") -> str | None:
+    """What is wrong with a series prefix. Capitals, digits and '-' only (the e-invoice refuses
+    small letters and a leading 0; '/' separates the year), short enough that the longest
+    number of the series, serial 9999 from this till, keeps to 16 characters (Rule 46(b))."""
+    if not _PREFIX.match(prefix):
+        return (
+            f"Prefix {prefix!r} may have only capital letters, digits and '-', and may not "
+            "start with 0 or '-'."
+        )
+    head = f"{prefix}-{device}" if device else prefix
+    length = len(head) + len("/2526/9999")
+    if length > MAX_LENGTH:
+        room = MAX_LENGTH - len("/2526/9999") - (len(device) + 1 if device else 0)
+        return (
+            f"Prefix {prefix!r} makes numbers of {length} characters; CGST Rule 46(b) allows "
+            f"{MAX_LENGTH}, so use at most {room} characters."
+        )
+    return None
+
+
+def set_series_prefix(company: Company, kind: DocKind, prefix: str) -> tuple[str, ...]:
+    """Choose the prefix that ``kind``'s new series start with. A series already started keeps
+    its prefix to its year's end (its serials must run on without a gap); returns the
+    financial years whose series keep an older prefix."""
+    require(company.actor, Permission.MANAGE_ACCOUNTS)
+    prefix = prefix.strip().upper()
+    with company.unit_of_work() as uow:
+        device = device_code(uow)
+        problem = prefix_problem(prefix, device)
+        if problem:
+            raise ValidationError(problem)
+        write_setting(uow, PREFIX_SETTING + kind.value, prefix)
+        kept = uow.conn.execute(
+            select(number_series.c.fy)
+            .where(
+                number_series.c.kind == kind.value,
+                number_series.c.device == device,
+                number_series.c.prefix != prefix,
+            )
+            .order_by(number_series.c.fy)
+        ).scalars()
+        years = tuple(kept)
+        uow.commit()
+    return years
+
+
 def device_code(uow: UnitOfWork) -> str:
     return uow.memo(DEVICE_SETTING, lambda: read_setting(uow.conn, DEVICE_SETTING) or "")
 
 
 def take_number(uow: UnitOfWork, kind: DocKind, year: FinancialYear) -> str:
     """The next number of the series, taken for good when ``uow`` commits."""
-    device = device_code(uow)
-    conn = uow.conn
-    where = (
-        number_series.c.kind == kind.value,
-        number_series.c.fy == year.label,
-        number_series.c.device == device,
-    )
-    row = conn.execute(
-        select(number_series.c.prefix, number_series.c.next_serial).where(*where)
-    ).first()
-    if row is None:
-        prefix, serial = DEFAULT_PREFIXES[kind], 1
-        conn.execute(
-            number_series.insert().values(
-                kind=kind.value, fy=year.label, device=device, prefix=prefix, next_serial=2
-            )
+    numbering = Numbering(uow)
+    number = numbering.take(kind, year)
+    numbering.save()
+    return number
+
+
+class Numbering:
+    """Serials for the documents of one posting: each series is read once and its next
+    serial written back once (``save``), in the posting's transaction, so a batch that
+    rolls back gives every serial back and the issued numbers stay gap-free."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        # (kind, fy) -> [prefix, next serial, whether the series row exists]
+        self._series: dict[tuple[DocKind, str], list[Any]] = {}
+
+    def take(self, kind: DocKind, year: FinancialYear) -> str:
+        device = device_code(self._uow)
+        key = (kind, year.label)
+        state = self._series.get(key)
+        if state is None:
+            row = self._uow.conn.execute(
+                select(number_series.c.prefix, number_series.c.next_serial).where(
+                    *self._where(kind, year.label, device)
+                )
+            ).first()
+            state = [series_prefix(self._uow, kind), 1, False] if row is None else [*row, True]
+            self._series[key] = state
+        number = format_number(state[0], device, year, state[1])
+        state[1] += 1
+        return number
+
+    def save(self) -> None:
+        device = device_code(self._uow)
+        conn = self._uow.conn
+        for (kind, fy), (prefix, next_serial, stored) in self._series.items():
+            if stored:
+                conn.execute(
+                    number_series.update()
+                    .where(*self._where(kind, fy, device))
+                    .values(next_serial=next_serial)
+                )
+            else:
+                conn.execute(
+                    number_series.insert().values(
+                        kind=kind.value,
+                        fy=fy,
+                        device=device,
+                        prefix=prefix,
+                        next_serial=next_serial,
+                    )
+                )
+            self._series[(kind, fy)] = [prefix, next_serial, True]
+
+    @staticmethod
+    def _where(kind: DocKind, fy: str, device: str) -> tuple[Any, ...]:
+        return (
+            number_series.c.kind == kind.value,
+            number_series.c.fy == fy,
+            number_series.c.device == device,
         )
-    else:
-        prefix, serial = row.prefix, row.next_serial
-        conn.execute(number_series.update().where(*where).values(next_serial=serial + 1))
-    return format_number(prefix, device, year, serial)

@@ -32,8 +32,8 @@ UQC_CODES = frozenset(
     "LTR MLT MTR MTS NOS OTH PAC PCS PRS QTL ROL SET SQF SQM SQY TBS TGM THD TON TUB UGS UNT "
     "YDS NA".split()
 )
-# Every rate GST has had (gst.md §2.3). app.gst sits beside this package, not below it, so
-# the dated check of a rate against the invoice date is billing's (app.gst.rates).
+# Every rate GST has had (gst.md §2.3). Whether a rate is in force on a date is app.gst.rates'
+# call: the item service checks it when an item is saved, billing on the invoice date.
 GST_RATES = frozenset(Decimal(r) for r in "0 0.1 0.25 1 1.5 3 5 6 7.5 12 18 28 40".split())
 
 

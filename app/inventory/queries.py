@@ -42,7 +42,7 @@ from app.inventory.tables import (
     stock_move_serials,
     stock_moves,
 )
-from app.inventory.valuation import ValuedMove, replay
+from app.inventory.valuation import ValuedMove, Valuer, replay
 from app.money import ZERO
 
 SEARCH_LIMIT = 50
@@ -468,6 +468,54 @@ def closing_stock_value(conn: Connection, as_of: date, method: ValuationMethod) 
 
 
 @dataclass(frozen=True)
+class StockPosition:
+    """What the stock is worth at the end of a day, for the accounts (periodic method)."""
+
+    as_of: date
+    value: Decimal  # closing stock by the method
+    brought_in: Decimal  # what opening-stock entries added up to that day: stock no voucher bought
+
+
+def stock_positions(
+    conn: Connection, days: Sequence[date], method: ValuationMethod
+) -> dict[date, StockPosition]:
+    """The stock position at the end of each of ``days``, from one replay of the moves."""
+    cuts = sorted(set(days))
+    if not cuts:
+        return {}
+    worth = dict.fromkeys(cuts, ZERO)
+    brought = dict.fromkeys(cuts, ZERO)
+    query = (
+        select(
+            stock_moves.c.item_id,
+            stock_moves.c.move_date,
+            stock_moves.c.kind,
+            raw_thousandths(stock_moves.c.qty),
+            stock_moves.c.value,
+        )
+        .where(stock_moves.c.move_date <= cuts[-1], stock_moves.c.kind != MoveKind.TRANSFER.value)
+        .order_by(stock_moves.c.item_id, stock_moves.c.move_date, stock_moves.c.id)
+    )
+    opening = MoveKind.OPENING.value
+    for _, moves in groupby(conn.execute(query), key=lambda row: row[0]):
+        valuer = Valuer(method)
+        opened = ZERO
+        next_cut = 0
+        for _, day, kind, qty, value in moves:
+            while day > cuts[next_cut]:  # the day's stock is settled before a later move
+                worth[cuts[next_cut]] += valuer.value
+                brought[cuts[next_cut]] += opened
+                next_cut += 1
+            effect = valuer.apply(from_thousandths(qty), value)
+            if kind == opening:
+                opened += effect
+        for cut in cuts[next_cut:]:
+            worth[cut] += valuer.value
+            brought[cut] += opened
+    return {cut: StockPosition(cut, worth[cut], brought[cut]) for cut in cuts}
+
+
+@dataclass(frozen=True)
 class CostedLine:
     move_id: MoveId
     item_id: ItemId
@@ -511,3 +559,61 @@ def cost_of_source(
         for move_id, (item_id, qty, effect) in sorted(effects.items())
     )
     return SourceCost(lines)
+
+
+# The item list of the desktop page ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemListRow:
+    """One line of the item list: the item, its first barcode and its stock on hand."""
+
+    item: ItemRow
+    barcode: str
+    on_hand: Decimal
+
+
+def item_ids(conn: Connection, *, include_inactive: bool = False) -> list[int]:
+    """Every item's id in name order, so a list can read any page by id, as fast deep in
+    100,000 items as at the top (an OFFSET is not).
+
+    The ids come from the name index alone (it covers name and id); filtering on ``active``
+    in SQL would look up every row and take three times as long, so the few inactive items
+    are taken out here instead.
+    """
+    ordered = conn.execute(select(items.c.id).order_by(items.c.name)).scalars().all()
+    if include_inactive:
+        return list(ordered)
+    inactive = set(conn.execute(select(items.c.id).where(items.c.active.is_(False))).scalars())
+    return [item_id for item_id in ordered if item_id not in inactive]
+
+
+def item_list_page(conn: Connection, ids: Sequence[int]) -> list[ItemListRow]:
+    """The list lines of these items, in the order given."""
+    found = items_by_ids(conn, ids)
+    return item_list_rows(conn, [found[i] for i in ids if i in found])
+
+
+def item_list_rows(conn: Connection, rows: Sequence[ItemRow]) -> list[ItemListRow]:
+    """The list lines of some items, in the order given."""
+    ids = [row.id for row in rows]
+    codes: dict[int, str] = {}
+    held: dict[int, Decimal] = {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        codes.update(
+            conn.execute(
+                select(item_barcodes.c.item_id, func.min(item_barcodes.c.code))
+                .where(item_barcodes.c.item_id.in_(chunk))
+                .group_by(item_barcodes.c.item_id)
+            ).all()
+        )
+        held.update(
+            (item_id, from_thousandths(total))
+            for item_id, total in conn.execute(
+                select(stock_balances.c.item_id, func.sum(raw_thousandths(stock_balances.c.qty)))
+                .where(stock_balances.c.item_id.in_(chunk))
+                .group_by(stock_balances.c.item_id)
+            )
+        )
+    return [ItemListRow(row, codes.get(row.id, ""), held.get(row.id, QTY_ZERO)) for row in rows]

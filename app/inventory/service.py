@@ -18,6 +18,7 @@ from sqlalchemy import Connection, CursorResult, delete, func, select, text, tup
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.errors import AccessDenied, Conflict, NotFound, PeriodLocked, ValidationError
+from app.gst.rates import rate_problem
 from app.inventory.barcodes import barcode_kind
 from app.inventory.model import (
     QTY_ZERO,
@@ -55,6 +56,7 @@ from app.inventory.tables import (
 )
 from app.ledger import queries as ledger_queries
 from app.storage.access import Permission, Role, require
+from app.storage.bulk import insert_rows
 from app.storage.company import Company
 from app.storage.tables import company as company_table
 from app.storage.uow import UnitOfWork
@@ -182,12 +184,25 @@ def add_items(company: Company, drafts: Sequence[ItemDraft]) -> list[ItemId]:
     return ids
 
 
+def check_rate_in_force(draft: ItemDraft, on: date | None = None) -> None:
+    """An active item's GST rate must be one in force on the day it is saved: new bills
+    charge it (GST 2.0 ended the 12% and 28% slabs on 22-09-2025, gst.md §2.3)."""
+    if not draft.active:
+        return  # an item kept only for its history may keep the rate it was sold at
+    problem = rate_problem(draft.gst_rate, on or date.today())
+    if problem:
+        raise ValidationError(
+            f"{normal_name(draft.name)}: {problem} Choose the rate the item is taxed at now."
+        )
+
+
 def add_items_in(uow: UnitOfWork, drafts: Sequence[ItemDraft]) -> list[ItemId]:
-    require(uow.actor, Permission.MANAGE_ACCOUNTS)
+    require(uow.actor, Permission.MANAGE_ITEMS)
     now = _now()
     ids = []
     for draft in drafts:
         check_item(draft)
+        check_rate_in_force(draft)
         _check_unique(uow.conn, draft, None)
         result = uow.conn.execute(
             items.insert().values(**_item_row(draft), created_at=now, updated_at=now)
@@ -202,8 +217,9 @@ def add_items_in(uow: UnitOfWork, drafts: Sequence[ItemDraft]) -> list[ItemId]:
 def update_item(company: Company, item_id: ItemId, draft: ItemDraft) -> None:
     """Change an item's master data. The unit and tracking cannot change once stock moved,
     because every past quantity is counted in them."""
-    require(company.actor, Permission.MANAGE_ACCOUNTS)
+    require(company.actor, Permission.MANAGE_ITEMS)
     check_item(draft)
+    check_rate_in_force(draft)
     with company.unit_of_work() as uow:
         conn = uow.conn
         old = conn.execute(select(items).where(items.c.id == item_id)).mappings().first()
@@ -234,7 +250,7 @@ def update_item(company: Company, item_id: ItemId, draft: ItemDraft) -> None:
 
 def set_item_active(company: Company, item_id: ItemId, active: bool) -> None:
     """An inactive item keeps its history but takes no new moves and leaves the search."""
-    require(company.actor, Permission.MANAGE_ACCOUNTS)
+    require(company.actor, Permission.MANAGE_ITEMS)
     with company.unit_of_work() as uow:
         result = uow.conn.execute(update(items).where(items.c.id == item_id).values(active=active))
         if result.rowcount == 0:
@@ -247,7 +263,7 @@ def set_item_active(company: Company, item_id: ItemId, active: bool) -> None:
 
 
 def add_godown(company: Company, name: str, address: str = "") -> GodownId:
-    require(company.actor, Permission.MANAGE_ACCOUNTS)
+    require(company.actor, Permission.MANAGE_ITEMS)
     name = normal_name(name)
     if not name:
         raise ValidationError("The godown needs a name.")
@@ -349,92 +365,151 @@ def post_stock_in(
 
     ``allow_expired`` is the owner's permission to sell from a batch past its expiry.
     """
-    require(
-        uow.actor, Permission.BILL if entry.kind in _COUNTER_KINDS else Permission.POST_VOUCHERS
-    )
-    check_entry(entry)
-    return _write_entry(uow, entry, allow_expired=allow_expired, reversal=False)
+    return post_stock_entries_in(uow, [entry], allow_expired=allow_expired)[0]
+
+
+def post_stock_entries_in(
+    uow: UnitOfWork, entries: Sequence[StockEntry], *, allow_expired: bool = False
+) -> list[PostedStock]:
+    """``post_stock_in`` for many documents at once (billing's bulk posting): the checks
+    read once for all of them and each table takes one insert, with the same refusals and
+    warnings as posting the entries one after another."""
+    for kind in sorted({entry.kind for entry in entries}):
+        require(uow.actor, Permission.BILL if kind in _COUNTER_KINDS else Permission.POST_VOUCHERS)
+    for entry in entries:
+        check_entry(entry)
+    return _write_entries(uow, entries, allow_expired=allow_expired, reversal=False)
 
 
 def _write_entry(
     uow: UnitOfWork, entry: StockEntry, *, allow_expired: bool, reversal: bool
 ) -> PostedStock:
-    conn = uow.conn
-    _check_date(conn, entry.move_date)
-    known = _items_of(conn, {m.item_id for m in entry.moves})
-    _check_godowns(conn, {m.godown_id for m in entry.moves})
-    expired = _check_lines(conn, entry, known, reversal=reversal)
-    if expired:
-        if not allow_expired:
-            raise ExpiredBatch(
-                f"{expired[0]} expired before {entry.move_date:%d-%m-%Y}; it cannot be sold. "
-                "Take it out of stock with an adjustment, or ask the owner to allow this sale."
-            )
-        if uow.actor.role is not Role.OWNER:
-            raise AccessDenied("Only the owner may allow a sale from an expired batch.")
+    return _write_entries(uow, [entry], allow_expired=allow_expired, reversal=reversal)[0]
 
+
+def _write_entries(
+    uow: UnitOfWork, entries: Sequence[StockEntry], *, allow_expired: bool, reversal: bool
+) -> list[PostedStock]:
+    if len(entries) > 1 and any(move.serials for entry in entries for move in entry.moves):
+        # A serial's place is checked after each entry that moves it: one entry at a time.
+        return [
+            _write_entry(uow, entry, allow_expired=allow_expired, reversal=reversal)
+            for entry in entries
+        ]
+    if not entries:
+        return []
+    conn = uow.conn
+    known, expired_in = _check_entries(uow, entries, allow_expired=allow_expired, reversal=reversal)
     next_id = int(conn.execute(select(func.max(stock_moves.c.id))).scalar() or 0) + 1
     now = _now()
     move_rows: list[dict[str, Any]] = []
     serial_rows: list[dict[str, Any]] = []
-    deltas: dict[tuple[int, int, int], Decimal] = defaultdict(lambda: QTY_ZERO)
-    for line_no, move in enumerate(entry.moves, start=1):
-        move_id = next_id + line_no - 1
-        move_rows.append(
-            {
-                "id": move_id,
-                "item_id": move.item_id,
-                "godown_id": move.godown_id,
-                "batch_id": move.batch_id,
-                "move_date": entry.move_date,
-                "kind": entry.kind.value,
-                "qty": move.qty,
-                "value": move.value,
-                "source_kind": entry.source_kind,
-                "source_id": entry.source_id,
-                "line_no": line_no,
-                "created_at": now,
-            }
-        )
-        serial_rows += [
-            {
-                "move_id": move_id,
-                "serial": serial,
-                "item_id": move.item_id,
-                "godown_id": move.godown_id,
-                "direction": 1 if move.qty > 0 else -1,
-            }
-            for serial in move.serials
-        ]
-        deltas[(move.item_id, move.godown_id, move.batch_id or 0)] += move.qty
-    conn.execute(stock_moves.insert(), move_rows)
+    entry_deltas: list[dict[tuple[int, int, int], Decimal]] = []
+    first_ids: list[int] = []
+    for entry in entries:
+        deltas: dict[tuple[int, int, int], Decimal] = defaultdict(lambda: QTY_ZERO)
+        first_ids.append(next_id)
+        for line_no, move in enumerate(entry.moves, start=1):
+            move_id = next_id
+            next_id += 1
+            move_rows.append(
+                {
+                    "id": move_id,
+                    "item_id": move.item_id,
+                    "godown_id": move.godown_id,
+                    "batch_id": move.batch_id,
+                    "move_date": entry.move_date,
+                    "kind": entry.kind.value,
+                    "qty": move.qty,
+                    "value": move.value,
+                    "source_kind": entry.source_kind,
+                    "source_id": entry.source_id,
+                    "line_no": line_no,
+                    "created_at": now,
+                }
+            )
+            serial_rows += [
+                {
+                    "move_id": move_id,
+                    "serial": serial,
+                    "item_id": move.item_id,
+                    "godown_id": move.godown_id,
+                    "direction": 1 if move.qty > 0 else -1,
+                }
+                for serial in move.serials
+            ]
+            deltas[(move.item_id, move.godown_id, move.batch_id or 0)] += move.qty
+        entry_deltas.append(deltas)
+    warnings = _negative_stock(conn, entry_deltas, known)  # reads the balances before the moves
+    insert_rows(conn, stock_moves, move_rows)
     if serial_rows:
         conn.execute(stock_move_serials.insert(), serial_rows)
         _check_serials(conn, serial_rows, known)
-    _add_balances(conn, deltas)
-    warnings = _negative_stock(conn, deltas, known)
-    move_ids = tuple(MoveId(row["id"]) for row in move_rows)
-    details: dict[str, Any] = {
-        "kind": entry.kind.value,
-        "date": entry.move_date.isoformat(),
-        "moves": [move_ids[0], move_ids[-1]],
-    }
-    if expired:
-        details["expired_batches_allowed"] = expired
-    if reversal:
-        details["reversal"] = True
-    uow.record("stock.post", "stock", f"{entry.source_kind}/{entry.source_id}", details)
-    return PostedStock(move_ids, tuple(warnings))
+    totals: dict[tuple[int, int, int], Decimal] = defaultdict(lambda: QTY_ZERO)
+    for deltas in entry_deltas:
+        for key, qty in deltas.items():
+            totals[key] += qty
+    _add_balances(conn, totals)
+    posted = []
+    for index, entry in enumerate(entries):
+        first = first_ids[index]
+        move_ids = tuple(MoveId(first + n) for n in range(len(entry.moves)))
+        details: dict[str, Any] = {
+            "kind": entry.kind.value,
+            "date": entry.move_date.isoformat(),
+            "moves": [move_ids[0], move_ids[-1]],
+        }
+        if expired_in[index]:
+            details["expired_batches_allowed"] = expired_in[index]
+        if reversal:
+            details["reversal"] = True
+        uow.record("stock.post", "stock", f"{entry.source_kind}/{entry.source_id}", details)
+        posted.append(PostedStock(move_ids, tuple(warnings[index])))
+    return posted
 
 
-def _check_date(conn: Connection, on: date) -> None:
-    books_begin = conn.execute(select(company_table.c.books_begin)).scalar_one()
+def _check_entries(
+    uow: UnitOfWork, entries: Sequence[StockEntry], *, allow_expired: bool, reversal: bool
+) -> tuple[dict[int, _ItemFacts], list[list[str]]]:
+    """Dates, items, godowns, batches and serials of every entry, each read once; returns
+    the items and, per entry, the expired batches the owner allowed it to sell from."""
+    conn = uow.conn
+    for day in dict.fromkeys(entry.move_date for entry in entries):
+        _check_date(uow, day)
+    moves = [move for entry in entries for move in entry.moves]
+    known = _items_of(conn, {m.item_id for m in moves})
+    _check_godowns(conn, {m.godown_id for m in moves})
+    batch_rows = _batches_of(conn, {m.batch_id for m in moves if m.batch_id is not None})
+    expired_in: list[list[str]] = []
+    for entry in entries:
+        expired = _check_lines(entry, known, batch_rows, reversal=reversal)
+        if expired:
+            if not allow_expired:
+                raise ExpiredBatch(
+                    f"{expired[0]} expired before {entry.move_date:%d-%m-%Y}; it cannot be "
+                    "sold. Take it out of stock with an adjustment, or ask the owner to allow "
+                    "this sale."
+                )
+            if uow.actor.role is not Role.OWNER:
+                raise AccessDenied("Only the owner may allow a sale from an expired batch.")
+        expired_in.append(expired)
+    return known, expired_in
+
+
+def _check_date(uow: UnitOfWork, on: date) -> None:
+    # Read once per unit of work (a batch of documents asks for every one of them); the
+    # lock shares the ledger's memo, as a voucher posted alongside checks the same date.
+    conn = uow.conn
+    books_begin = uow.memo(
+        "company.books_begin",
+        lambda: conn.execute(select(company_table.c.books_begin)).scalar_one(),
+    )
     if on < books_begin:
         raise ValidationError(
             f"{on:%d-%m-%Y} is before the books begin ({books_begin:%d-%m-%Y}). "
             "Enter stock held then as opening stock."
         )
-    locked = ledger_queries.locked_until(conn)
+    locked = uow.memo("ledger.locked_until", lambda: ledger_queries.locked_until(conn))
     if locked is not None and on <= locked:
         raise PeriodLocked(
             f"The books are locked up to {locked:%d-%m-%Y}, so no stock can move on "
@@ -482,19 +557,27 @@ def _check_godowns(conn: Connection, ids: set[GodownId]) -> None:
             raise ValidationError(f"Godown {godown_id} is closed. Reopen it or pick another.")
 
 
+def _batches_of(conn: Connection, ids: set[BatchId]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    found: dict[int, Any] = {}
+    id_list = sorted(ids)
+    for start in range(0, len(id_list), 900):  # SQLite's limit on bound parameters
+        query = select(
+            batches.c.id, batches.c.item_id, batches.c.batch_no, batches.c.expiry_date
+        ).where(batches.c.id.in_(id_list[start : start + 900]))
+        found.update((row.id, row) for row in conn.execute(query))
+    return found
+
+
 def _check_lines(
-    conn: Connection, entry: StockEntry, known: dict[int, _ItemFacts], *, reversal: bool
+    entry: StockEntry,
+    known: dict[int, _ItemFacts],
+    batch_rows: dict[int, Any],
+    *,
+    reversal: bool,
 ) -> list[str]:
     """Batch and serial rules per line; returns the expired batches a sale would take from."""
-    batch_ids = {m.batch_id for m in entry.moves if m.batch_id is not None}
-    batch_rows = {
-        row.id: row
-        for row in conn.execute(
-            select(
-                batches.c.id, batches.c.item_id, batches.c.batch_no, batches.c.expiry_date
-            ).where(batches.c.id.in_(batch_ids))
-        )
-    }
     expired = []
     for number, move in enumerate(entry.moves, start=1):
         facts = known[move.item_id]
@@ -550,14 +633,21 @@ def _check_serials(
             raise Conflict(f"{known[item_id].name} serial {serial} is already in stock.")
 
 
-def _add_balances(conn: Connection, deltas: dict[tuple[int, int, int], Decimal]) -> None:
+def _balance_upsert() -> Any:
     upsert = sqlite_insert(stock_balances)
-    upsert = upsert.on_conflict_do_update(
+    return upsert.on_conflict_do_update(
         index_elements=["item_id", "godown_id", "batch_key"],
         set_={"qty": stock_balances.c.qty + upsert.excluded.qty},
     )
+
+
+# Built once: ``excluded`` makes a fresh column collection on every call (about 0.7 ms).
+_BALANCE_UPSERT = _balance_upsert()
+
+
+def _add_balances(conn: Connection, deltas: dict[tuple[int, int, int], Decimal]) -> None:
     conn.execute(
-        upsert,
+        _BALANCE_UPSERT,
         [
             {"item_id": item, "godown_id": godown, "batch_key": batch, "qty": qty}
             for (item, godown, batch), qty in deltas.items()
@@ -566,16 +656,20 @@ def _add_balances(conn: Connection, deltas: dict[tuple[int, int, int], Decimal])
 
 
 def _negative_stock(
-    conn: Connection, deltas: dict[tuple[int, int, int], Decimal], known: dict[int, _ItemFacts]
-) -> list[str]:
-    """Stock left below zero by outward moves: refused or warned, by company setting."""
-    outward = sorted(key for key, qty in deltas.items() if qty < 0)
+    conn: Connection,
+    entry_deltas: Sequence[dict[tuple[int, int, int], Decimal]],
+    known: dict[int, _ItemFacts],
+) -> list[list[str]]:
+    """Stock each entry leaves below zero where it takes goods out: refused or warned, by
+    company setting. Read before the moves are written and counted entry by entry, so a
+    batch finds what posting its entries one after another would."""
+    outward = sorted({key for deltas in entry_deltas for key, qty in deltas.items() if qty < 0})
     if not outward:
-        return []
-    short: list[Any] = []
+        return [[] for _ in entry_deltas]
+    running: dict[tuple[int, int, int], Decimal] = dict.fromkeys(outward, QTY_ZERO)
     for start in range(0, len(outward), 300):
         chunk = outward[start : start + 300]
-        short += conn.execute(
+        for item, godown, batch, qty in conn.execute(
             select(
                 stock_balances.c.item_id,
                 stock_balances.c.godown_id,
@@ -584,24 +678,35 @@ def _negative_stock(
             ).where(
                 tuple_(
                     stock_balances.c.item_id, stock_balances.c.godown_id, stock_balances.c.batch_key
-                ).in_(chunk),
-                stock_balances.c.qty < QTY_ZERO,
+                ).in_(chunk)
             )
-        ).all()
-    if not short:
-        return []
+        ):
+            running[(item, godown, batch)] = qty
+    short: list[list[tuple[tuple[int, int, int], Decimal]]] = []
+    for deltas in entry_deltas:
+        for key, qty in deltas.items():
+            if key in running:
+                running[key] += qty
+        taken = sorted(key for key, qty in deltas.items() if qty < 0)
+        short.append([(key, running[key]) for key in taken if running[key] < 0])
+    if not any(short):
+        return [[] for _ in entry_deltas]
     names = dict(conn.execute(select(godowns.c.id, godowns.c.name)).all())
     messages = [
-        f"{known[item].name} in {names[godown]}{' (batch)' if batch else ''} "
-        f"would be {qty} after this entry"
-        for item, godown, batch, qty in short
+        [
+            f"{known[item].name} in {names[godown]}{' (batch)' if batch else ''} "
+            f"would be {qty} after this entry"
+            for (item, godown, batch), qty in found
+        ]
+        for found in short
     ]
     if inventory_settings(conn).negative_stock is NegativeStockPolicy.BLOCK:
+        first = next(found for found in messages if found)
         raise NegativeStock(
-            f"Not enough stock: {messages[0]}. Record the purchase or transfer first; the "
+            f"Not enough stock: {first[0]}. Record the purchase or transfer first; the "
             "company does not allow negative stock."
         )
-    return [f"Negative stock: {message}." for message in messages]
+    return [[f"Negative stock: {message}." for message in found] for found in messages]
 
 
 def reverse_stock_in(uow: UnitOfWork, source_kind: str, source_id: str, on: date) -> PostedStock:

@@ -47,7 +47,8 @@ items = Table(
     Column("active", Boolean, nullable=False, server_default="1"),
     Column("created_at", String(32), nullable=False),
     Column("updated_at", String(32), nullable=False),
-    Index("ix_items_stock_group", "stock_group"),
+    # The stock summary's order (group, name) with the unit: read without visiting the rows.
+    Index("ix_items_group_name", "stock_group", "name", "unit"),
 )
 
 item_barcodes = Table(
@@ -148,6 +149,15 @@ stock_balances = Table(
     Column("batch_key", Integer, primary_key=True),  # batch id, 0 without a batch
     Column("qty", Quantity, nullable=False),
     sqlite_with_rowid=False,
+)
+
+# Derived: on hand per item over all godowns and batches, kept by an insert trigger on
+# ``stock_moves`` (migration 0006), so the stock summary reads one row per item.
+item_stock_totals = Table(
+    "item_stock_totals",
+    metadata,
+    Column("item_id", Integer, ForeignKey("items.id"), primary_key=True),
+    Column("qty", Quantity, nullable=False),
 )
 
 # Search as you type: name, SKU and barcodes of each item in an FTS5 trigram index (a

@@ -20,6 +20,7 @@ class Permission(StrEnum):
     POST_VOUCHERS = "post vouchers"
     BILL = "make bills at the counter"
     MANAGE_ACCOUNTS = "change the chart of accounts"
+    MANAGE_ITEMS = "add or change items and godowns"
     LOCK_PERIODS = "lock or unlock periods"
     MANAGE_USERS = "manage users"
     BACKUP = "back up the company"

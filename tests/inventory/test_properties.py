@@ -11,6 +11,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from app.inventory import queries
 from app.inventory.checks import check_stock
@@ -24,6 +25,7 @@ from app.inventory.model import (
     ValuationMethod,
 )
 from app.inventory.service import add_godown, add_item, post_stock
+from app.inventory.tables import item_stock_totals
 from app.inventory.valuation import ValuedMove, replay
 from app.money import D
 from app.storage.company import Company
@@ -127,6 +129,12 @@ def test_on_hand_is_the_sum_of_moves_per_item_and_godown(shop: Shop, data: st.Da
                 )
                 assert queries.on_hand_as_of(conn, item_id, cut, godown_id) == early
             assert queries.on_hand(conn, item_id) == total
+            # the per-item total the database keeps (migration 0006's trigger)
+            kept = conn.execute(
+                select(item_stock_totals.c.qty).where(item_stock_totals.c.item_id == item_id)
+            ).scalar()
+            moved = any(i == item_id for _, i, _, _ in shop.history)
+            assert kept == (total if moved else None)
         assert check_stock(conn) == []
 
 

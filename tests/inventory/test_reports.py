@@ -20,11 +20,13 @@ from app.inventory.service import (
 from app.inventory.stock_reports import (
     ExpiryStatus,
     Movement,
+    SummaryRow,
     batch_report,
     group_summary,
     item_ledger,
     movement_analysis,
     stock_summary,
+    stock_summary_size,
     stock_valuation,
 )
 from app.money import D
@@ -74,6 +76,33 @@ def _shop(company: Company) -> dict[str, ItemId]:
     return ids
 
 
+def test_stock_summary_pages_through_the_same_lines(company: Company) -> None:
+    ids = _shop(company)
+    emptied = add_item(company, ItemDraft(name="Ink", unit="NOS", group="Stationery"))
+    post_stock(
+        company,
+        StockEntry(
+            MoveKind.ADJUSTMENT,
+            date(2025, 5, 8),
+            "count",
+            "C1",
+            (Move(emptied, MAIN, D("2")), Move(emptied, MAIN, D("-2"))),
+        ),
+    )
+    with company.reader() as conn:
+        whole = list(stock_summary(conn))
+        assert [r.name for r in whole] == ["Rice", "Pen", "Soap"]  # Ink holds nothing
+        assert stock_summary_size(conn) == 3
+        assert stock_summary_size(conn, include_zero=True) == 4
+        assert stock_summary_size(conn, group="Stationery") == 1
+        pages = [list(stock_summary(conn, offset=n, limit=2)) for n in (0, 2, 4)]
+        assert pages == [whole[:2], whole[2:], []]
+        with_zero = stock_summary(conn, include_zero=True)
+        assert [(r.name, r.qty) for r in with_zero][1:3] == [("Ink", D("0")), ("Pen", D("10"))]
+        assert len(stock_summary(conn, group="Grocery")) == 1
+        assert stock_summary(conn, group="Grocery")[0].item_id == ids["rice"]
+
+
 def test_stock_summary_by_item_godown_and_group(company: Company) -> None:
     ids = _shop(company)
     back = add_godown(company, "Back Room")
@@ -91,6 +120,10 @@ def test_stock_summary_by_item_godown_and_group(company: Company) -> None:
             ("Back Room", D("7")),
         ]
         assert [r.qty for r in stock_summary(conn, godown_id=back)] == [D("7")]
+        # the report's columns and its rows say the same
+        assert rows.names == ("Rice", "Pen", "Soap")
+        assert rows.thousandths == (30_000, 10_000, 27_000)
+        assert rows[2] == SummaryRow(ids["soap"], "Soap", "Toiletries", "PCS", None, D("27"))
         groups = group_summary(conn, date(2025, 5, 31), VM.FIFO)
         assert [(g.group, g.items, g.qty_by_unit, g.value) for g in groups] == [
             ("Grocery", 1, (("KGS", D("30")),), D("1380.00")),  # 30 left of the 46.00 lot

@@ -44,7 +44,7 @@ from app.inventory.settings import (
     set_scale_format,
     set_valuation_method,
 )
-from app.inventory.tables import stock_moves
+from app.inventory.tables import item_stock_totals, stock_moves
 from app.ledger.service import lock_period
 from app.money import D
 from app.storage.access import Role
@@ -217,7 +217,7 @@ def _medicine(company: Company) -> tuple[ItemId, int, int]:
     item_id = add_item(
         company,
         ItemDraft(
-            name="Paracetamol 500", unit="NOS", hsn="30049099", gst_rate=D("12"), batch_tracked=True
+            name="Paracetamol 500", unit="NOS", hsn="30049099", gst_rate=D("5"), batch_tracked=True
         ),
     )
     old = add_batch(company, item_id, "B1", date(2024, 1, 1), date(2025, 5, 31))
@@ -366,6 +366,31 @@ def test_moves_are_insert_only_and_the_balances_are_checked(company: Company) ->
         assert check_stock(conn) == [
             "item 1 in godown 1: the moves add up to 10.000 but the balance says 9.000"
         ]
+
+
+def test_item_totals_are_kept_by_the_database_and_checked(company: Company) -> None:
+    item_id = add_item(company, salt())
+    post_stock(company, purchase(item_id, "10", "240"))
+    # written straight into the moves, past the service: the trigger still keeps the total
+    raw_execute(
+        company,
+        "INSERT INTO stock_moves (item_id, godown_id, move_date, kind, qty, source_kind, "
+        "source_id, line_no, created_at) VALUES (1, 1, '2025-05-02', 'adjustment', -2500, "
+        "'test', 'raw', 1, '2025-05-02T10:00:00')",
+    )
+    with company.reader() as conn:
+        assert list(conn.execute(select(item_stock_totals.c.item_id, item_stock_totals.c.qty))) == [
+            (item_id, D("7.5"))
+        ]
+        # the balances, kept by the service, missed that move; the item total did not
+        assert check_stock(conn) == [
+            "item 1 in godown 1: the moves add up to 7.500 but the balance says 10.000"
+        ]
+    raw_execute(company, "UPDATE item_stock_totals SET qty = 1000")
+    with company.reader() as conn:
+        assert check_stock(conn)[0] == (
+            "item 1: the moves add up to 7.500 but the item's total says 1.000"
+        )
 
 
 def test_physical_count_adjusts_to_the_shelf(company: Company) -> None:

@@ -6,11 +6,13 @@ import io
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, cast
 
 from reportlab.lib.colors import Color, HexColor
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.pdfgen.textobject import PDFTextObject
 
@@ -20,6 +22,35 @@ from app.storage.files import write_whole
 
 MIN_FIT_SIZE = 4.5  # below this a figure is unreadable on paper
 BLACK = Color(0, 0, 0)
+_PDF_ESCAPES = str.maketrans({"\\": "\\\\", "(": "\\(", ")": "\\)"})
+
+
+@lru_cache(maxsize=16)
+def _ascii_as_is(name: str) -> bool:
+    """A TrueType face that reportlab writes "ASCII readable": printable ASCII keeps its own
+    codes in the first subset, so such text needs no re-encoding character by character."""
+    face: Any = getFont(name)  # reportlab's stubs do not list the TrueType internals
+    return (
+        isinstance(face, TTFont)
+        and bool(getattr(face, "_asciiReadable", False))
+        and all(code in face.face.charToGlyph for code in range(32, 127))
+    )
+
+
+# Widths by (font, size, text): headings, rates and common figures recur on every bill, so a
+# batch of invoices measures each of them once. Kept small; cleared when it fills.
+_WIDTHS: dict[tuple[str, float, str], float] = {}
+_WIDTHS_KEPT = 20_000
+
+
+def text_width(text: str, font: str, size: float) -> float:
+    key = (font, size, text)
+    wide = _WIDTHS.get(key)
+    if wide is None:
+        if len(_WIDTHS) >= _WIDTHS_KEPT:
+            _WIDTHS.clear()
+        wide = _WIDTHS[key] = float(stringWidth(text, font, size))
+    return wide
 
 
 class Measure:
@@ -33,7 +64,7 @@ class Measure:
         return self.fonts.bold if bold else self.fonts.regular
 
     def width(self, text: str, size: float, bold: bool = False) -> float:
-        return float(stringWidth(text, self.font(bold), size))
+        return text_width(text, self.font(bold), size)
 
     def wrap(self, text: str, size: float, width: float, bold: bool = False) -> list[str]:
         """Lines of ``text`` no wider than ``width``; explicit line breaks are kept."""
@@ -41,7 +72,7 @@ class Measure:
         lines = self._wrapped.get(key)
         if lines is None:
             font = self.font(bold)
-            if "\n" not in text and stringWidth(text, font, size) <= width:
+            if "\n" not in text and text_width(text, font, size) <= width:
                 lines = [text]
             else:
                 lines = []
@@ -69,6 +100,8 @@ class Pen(Measure):
         super().__init__(fonts)
         self.canvas = canvas
         self._faces = {name: getFont(name) for name in (fonts.regular, fonts.bold)}
+        self._as_is = {name: _ascii_as_is(name) for name in self._faces}
+        self._doc = cast(Any, canvas)._doc
         self._text: PDFTextObject | None = None
         self._face: tuple[str, float] = ("", 0.0)
         self._coloured = False
@@ -89,21 +122,34 @@ class Pen(Measure):
             return
         font = self.fonts.bold if bold else self.fonts.regular
         if fit is not None or align != "l":
-            wide = float(self._faces[font].stringWidth(text, size))
+            wide = text_width(text, font, size)
             if fit is not None and wide > fit:
                 size, wide = max(MIN_FIT_SIZE, size * fit / wide), min(wide, fit)
             x -= wide if align == "r" else wide / 2 if align == "c" else 0.0
-        if self._text is None:
-            self._text = self.canvas.beginText()
+        out = self._text
+        if out is None:
+            out = self._text = self.canvas.beginText()
             self._face = ("", 0.0)
         if self._face != (font, size):
-            self._text.setFont(font, size)
+            out.setFont(font, size)
             self._face = (font, size)
         if colour is not None or self._coloured:
-            self._text.setFillColor(colour or BLACK)
+            out.setFillColor(colour or BLACK)
             self._coloured = colour is not None
-        self._text.setTextOrigin(x, y)
-        self._text.textOut(text)
+        if self._as_is[font] and text.isascii() and text.isprintable():
+            # Most of a bill: written straight into the text object, without reportlab's
+            # per-character subset lookup and a second measuring of the width. The text
+            # object's operator list and current subset are private, hence ``Any``.
+            raw: Any = out
+            if raw._curSubset != 0:
+                face: Any = self._faces[font]
+                name = face.getSubsetInternalName(0, self._doc)
+                raw._code.append(f"{name} {fp_str(size)} Tf {fp_str(raw._leading)} TL")
+                raw._curSubset = 0
+            raw._code.append(f"1 0 0 1 {fp_str(x, y)} Tm ({text.translate(_PDF_ESCAPES)}) Tj")
+            return
+        out.setTextOrigin(x, y)
+        out.textOut(text)
 
     def flush(self) -> None:
         """Put the gathered text on the page."""
@@ -125,6 +171,7 @@ class Pen(Measure):
         canvas.restoreState()
 
 
+@lru_cache(maxsize=16)
 def accent_colours(accent: str) -> tuple[Color, Color]:
     """The accent and a light tint of it for shaded header rows."""
     colour = HexColor(accent)
