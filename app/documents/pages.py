@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from app.documents.model import (
     DocumentError,
@@ -138,14 +138,29 @@ def image_frame_count(image: Image.Image) -> int:
     return int(getattr(image, "n_frames", 1))
 
 
+# EXIF tag 0x0112: how the camera held the picture; 1 means as stored.
+_ORIENTATION = 0x0112
+
+
+def exif_turned(image: Image.Image) -> bool:
+    """Whether the picture must be turned to stand upright (a phone photo held sideways)."""
+    try:
+        return image.getexif().get(_ORIENTATION, 1) not in (1, None)
+    except (OSError, SyntaxError, ValueError):  # a damaged EXIF block: show it as stored
+        return False
+
+
 def image_frames(image: Image.Image, limit: int, name: str) -> Iterator[Image.Image]:
-    """Each frame (TIFF page) as a separate image, up to ``limit``."""
+    """Each frame (TIFF page) as a separate image, up to ``limit``, turned upright as its
+    EXIF orientation says: phones store a sideways shot unturned and only tag it, and OCR
+    reads nothing from sideways text."""
     try:
         for index, frame in enumerate(ImageSequence.Iterator(image)):
             if index >= limit:
                 break
             frame.load()
-            yield frame.copy()
+            upright = ImageOps.exif_transpose(frame) if exif_turned(frame) else None
+            yield upright if upright is not None else frame.copy()
     except (OSError, SyntaxError, ValueError) as exc:
         log.info("image %s could not be decoded: %r", name, exc)
         raise UnreadableDocument(f"{name} is a damaged image; scan or save it again.") from None
