@@ -11,6 +11,7 @@ prints (human lines on stderr, JSON lines on stdout, DESIGN.md §9):
     memory_bandwidth_gb_s      numpy copy of 512 MiB (read + write counted)
     bandwidth_bound_ratio      generation tokens/s / (bandwidth / model file bytes)
     rules_answer_ms            bahi's deterministic parser + tool on the demo company (goal < 100)
+    insights_answer_ms         "anything unusual?" and "forecast sales" the same way
 
 Usage:
     python bench/assistant.py            # TinyLlama shape (about 2.2 GB F16 written, then Q4_K_M)
@@ -54,7 +55,10 @@ QUESTIONS = (
     "compare sales this month with last month",
     "find payments of 18000",
     "bank mein kitna paisa hai",
+    "top 5 items this month",
+    "kitna stock bacha hai Parle-G ka?",
 )
+INSIGHTS = ("anything unusual?", "forecast sales for next month")  # a year of entries read
 
 
 def emit(figure: str, value: float | None, unit: str, **extra: Any) -> None:
@@ -142,7 +146,7 @@ def bandwidth_gb_s() -> float:
     return 2 * source.nbytes / min(times) / 1e9  # one read and one write per byte
 
 
-def rules_speed(folder: Path) -> tuple[float, int]:
+def rules_speed(folder: Path) -> tuple[float, int, float, int]:
     from app.demo import build_demo
     from app.storage.company import open_company
 
@@ -150,14 +154,16 @@ def rules_speed(folder: Path) -> tuple[float, int]:
     build_demo(folder / "demo", "bench-assistant-pass-1", today=today)
     company = open_company(folder / "demo", "owner", "bench-assistant-pass-1")
     try:
-        times = []
+        times: dict[str, list[float]] = {q: [] for q in (*QUESTIONS, *INSIGHTS)}
         for _round in range(5):
-            for question in QUESTIONS:
+            for question, taken in times.items():
                 started = time.perf_counter()
                 reply = ask_rules(company, question, today, vocabulary(company))
-                times.append((time.perf_counter() - started) * 1000)
+                taken.append((time.perf_counter() - started) * 1000)
                 assert reply.tool is not None, question
-        return statistics.median(times), len(times)
+        plain = [t for q in QUESTIONS for t in times[q]]
+        insights = [t for q in INSIGHTS for t in times[q]]
+        return statistics.median(plain), len(plain), statistics.median(insights), len(insights)
     finally:
         company.close()
 
@@ -203,9 +209,11 @@ def main() -> None:
         bound = bandwidth * 1e9 / size
         emit("bandwidth_bound_ratio", round(gen_tps / bound, 3), "ratio", better="higher",
              bound_tokens_per_s=round(bound, 2), **common)  # fmt: skip
-        answer_ms, n = rules_speed(scratch)
+        answer_ms, n, insights_ms, n_insights = rules_speed(scratch)
         emit("rules_answer_ms", round(answer_ms, 2), "ms", goal=100, better="lower", n=n,
              runs=n, via="app.assistant.ask.ask_rules on the demo company")  # fmt: skip
+        emit("insights_answer_ms", round(insights_ms, 2), "ms", better="lower", n=n_insights,
+             runs=n_insights, via="duplicates, unusual amounts, forecast")  # fmt: skip
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

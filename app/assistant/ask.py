@@ -6,6 +6,8 @@ result and the answer written from that result (``answer.answer``).
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -67,12 +69,22 @@ def ask_rules(
     return Reply(RULES, call.tool, call.args, result, answer(call.tool, result))
 
 
-def ask(company: Company, question: str, today: date, runtime: ModelRuntime | None = None) -> Reply:
-    """Rules first (instant, exact); the model only for questions the rules cannot place."""
+def ask(
+    company: Company,
+    question: str,
+    today: date,
+    runtime: ModelRuntime | None = None,
+    *,
+    on_token: Callable[[str], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Reply:
+    """Rules first (instant, exact); the model only for questions the rules cannot place.
+
+    ``on_token`` sees the model's tool call as it is written; ``cancel`` stops it."""
     words = vocabulary(company)
     reply = ask_rules(company, question, today, words)
     if reply.tool is not None or runtime is None:
         return reply
     from app.assistant.tool_calls import ask_model
 
-    return ask_model(company, question, today, runtime, words)
+    return ask_model(company, question, today, runtime, words, on_token=on_token, cancel=cancel)

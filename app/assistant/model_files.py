@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import http.client
 import logging
-import shutil
 import struct
 import threading
 import urllib.error
@@ -47,6 +46,10 @@ class DownloadError(AppError):
 
 class DownloadCancelled(AppError):
     """The user cancelled; the partial file is kept so that it can resume."""
+
+
+class ImportCancelled(AppError):
+    """The user cancelled an import; nothing was installed."""
 
 
 @dataclass(frozen=True)
@@ -178,9 +181,15 @@ def sha256_of(path: Path) -> str:
 
 
 def import_model(
-    source: Path, folder: Path | None = None, catalog: tuple[CatalogModel, ...] | None = None
+    source: Path,
+    folder: Path | None = None,
+    catalog: tuple[CatalogModel, ...] | None = None,
+    *,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
 ) -> InstalledModel:
-    """Check a local .gguf file and copy it into the models folder."""
+    """Check a local .gguf file and copy it into the models folder; ``progress`` hears the
+    bytes copied, ``cancel`` stops between chunks and leaves nothing behind."""
     source = source.expanduser()
     if not source.is_file():
         raise NotFound(f"There is no file {source}.")
@@ -191,11 +200,33 @@ def import_model(
     if target.exists():
         raise ValidationError(f"{source.name} is already installed. Remove it first to replace it.")
     partial = target.with_name(target.name + ".part")
-    shutil.copyfile(source, partial)
+    try:
+        _copy(source, partial, info.size, progress, cancel)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # a half copy is never resumed: imports start afresh
+        raise
     partial.replace(target)
     log.info("imported model %s (%s)", target.name, info.architecture)
     return InstalledModel(target, info, known[0].id if known else None,
                           known[1].quant if known else None)  # fmt: skip
+
+
+def _copy(
+    source: Path,
+    target: Path,
+    total: int,
+    progress: Progress | None,
+    cancel: threading.Event | None,
+) -> None:
+    with source.open("rb") as reader, target.open("wb") as writer:
+        done = 0
+        while chunk := reader.read(_CHUNK):
+            if cancel is not None and cancel.is_set():
+                raise ImportCancelled(f"Import of {source.name} cancelled; nothing was installed.")
+            writer.write(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total)
 
 
 def installed_models(

@@ -21,7 +21,10 @@ HELP = (
     'cash and bank balance ("bank mein kitna paisa hai?"), who owes you or whom you owe '
     '("who owes me the most?", "Gupta ko kitna dena hai?"), GST payable for a period '
     '("GST payable for Q1"), a comparison of two periods ("compare sales this month with '
-    'last month") and finding vouchers ("find payments of 18000").'
+    'last month"), finding vouchers ("find payments of 18000"), the best-selling items '
+    '("top 5 items this month", "sabse zyada kya bika") and the stock of an item ("kitna '
+    'stock bacha hai Parle-G ka?", "low stock"), a sales forecast ("forecast next month") '
+    'and checks for duplicate bills and unusual amounts ("anything unusual?").'
 )
 
 
@@ -89,6 +92,39 @@ _MONEY = _words(
     "cash", "bank", "balance", "galla", "gulla", "nakad", "nakdi", "in hand", "paisa",
     "paise", "money", "funds",
 )  # fmt: skip
+_FORECAST = _words(
+    "forecast\\w*", "predict\\w*", "projection", "projected", "estimate", "expected sales",
+    "next week", "next month", "next \\d weeks", "coming weeks?", "agle hafte", "agle mahine",
+    "agle \\d hafte", "sale hogi", "bikri hogi", "bikega", "bikegi", "aane wale",
+)  # fmt: skip
+_NEXT_WEEKS = re.compile(r"\bnext\s+(\d)\s+weeks?\b|\bagle\s+(\d)\s+hafte\b")
+_UNUSUAL = _words(
+    "unusual", "anomal\\w*", "duplicates?", "suspicious", "strange", "odd", "gadbad\\w*",
+    "ajeeb", "galti", "mistakes?", "twice", "do baar", "double", "outliers?", "red flags?",
+    "irregular\\w*", "kuch alag",
+)  # fmt: skip
+_TOP_ITEMS = re.compile(
+    r"\btop\s+(?:\d{1,2}\s+)?(?:items?|products?|sell\w*|cheez\w*|maal)\b"
+    r"|\btop\s+\d{1,2}\b|\bbest[- ]?sell\w*|\bfast[- ]moving\b|\bpopular\b"
+    r"|\b(?:sabse|most)\b.*\b(?:bik\w*|sold|sell\w*|becha\w*|bech\w*|chal\w*)\b"
+    r"|\b(?:bik\w*|sold|sell\w*|becha\w*)\b.*\b(?:sabse|most)\b"
+    r"|\b(?:kya|kaun\w*|which items?|what items?)\b.*\bbik\w*"
+)
+_TOP_COUNT = re.compile(r"\b(?:top|best)\s+(\d{1,2})\b|\b(\d{1,2})\s+(?:top|best)\b")
+_BY_QUANTITY = _words("quantity", "qty", "units", "pieces", "packets", "kitne piece", "count")
+_STOCK = _words("stock", "stocks", "inventory", "godown mein", "reorder", "low stock")
+_STOCK_WEAK = _words(
+    "bacha", "bachi", "bache", "bacha hua", "left", "remaining", "khatam", "on hand",
+    "available", "kitne piece",
+)  # fmt: skip
+_NOT_ITEM = frozenset(
+    """kitna kitne kitni stock stocks bacha bachi bache hua hui hai hain ka ki ke of how much
+    many is are there in left do does we i have has the what what's whats mein me abhi now
+    current currently remaining khatam ho gaya gayi gaye raha rahi rahe kya available on hand
+    inventory show tell batao bata bataiye level qty quantity units piece pieces packets my our shop
+    dukaan dukan hamare humare mere mera paas pas for check items item products product which
+    low kam reorder running out godown all a an se please pls sir ji""".split()
+)
 _HEAD_WORDS = {
     "bijli": "electricity",
     "light bill": "electricity",
@@ -142,7 +178,7 @@ def normalize(question: str) -> str:
     return " ".join(text.split())
 
 
-def parse(  # noqa: PLR0911, PLR0912  (the tools in priority order, one branch each)
+def parse(  # noqa: PLR0911, PLR0912, PLR0915  (the tools in priority order, one branch each)
     question: str, today: date, vocabulary: Vocabulary, fy_start_month: int = 4
 ) -> ToolCall | None:
     """The tool call a question asks for, or None when no tool fits."""
@@ -163,6 +199,13 @@ def parse(  # noqa: PLR0911, PLR0912  (the tools in priority order, one branch e
         if periods:
             return periods[0].end.isoformat()
         return today.isoformat()
+
+    if _UNUSUAL.search(plain):
+        return ToolCall("unusual_entries", {"as_of": as_of()}, tuple(periods[:1]))
+
+    if _FORECAST.search(text):
+        ahead = {"as_of": today.isoformat(), "weeks": _weeks_ahead(text)}
+        return ToolCall("sales_forecast", ahead, ())
 
     if _COMPARE.search(plain) or (len(periods) >= 2 and _MORE_LESS.search(plain)):
         first = period("this_month")
@@ -185,6 +228,22 @@ def parse(  # noqa: PLR0911, PLR0912  (the tools in priority order, one branch e
 
     if _FIND.search(plain) or _VOUCHERS.search(plain):
         return _find_call(raw, plain, periods, vocabulary)
+
+    if _TOP_ITEMS.search(plain) and not _OWE.search(plain):
+        chosen = period("this_month")
+        top: dict[str, Any] = chosen.as_args()
+        count = _TOP_COUNT.search(plain)
+        if count:
+            top["limit"] = max(1, min(int(count[1] or count[2]), 50))
+        if _BY_QUANTITY.search(plain):
+            top["by"] = "quantity"
+        return ToolCall("top_items", top, (chosen,))
+
+    if (_STOCK.search(plain) and not _PURCHASES.search(plain)) or (
+        _STOCK_WEAK.search(plain) and not (_MONEY.search(plain) or _OWE.search(plain) or party)
+    ):
+        item = _item_phrase(plain)
+        return ToolCall("stock_of_item", {"item": item} if item else {}, ())
 
     if _GST.search(plain):
         chosen = period("this_month")
@@ -212,6 +271,22 @@ def parse(  # noqa: PLR0911, PLR0912  (the tools in priority order, one branch e
     if _MONEY.search(plain):
         return ToolCall("cash_bank_balance", {"as_of": as_of()}, tuple(periods[:1]))
     return None
+
+
+def _weeks_ahead(text: str) -> int:
+    """How many weeks a forecast question looks ahead: "next week" 1, a month 4."""
+    count = _NEXT_WEEKS.search(text)
+    if count:
+        return max(1, min(int(count[1] or count[2]), 8))
+    if re.search(r"\b(?:next|coming|agle|aane wale) (?:week|hafte)\b", text):
+        return 1
+    return 4
+
+
+def _item_phrase(text: str) -> str:
+    """What is left of a stock question once its question words are gone: the item."""
+    words = [w for w in re.split(r"[\s?.!]+", text) if w and w not in _NOT_ITEM]
+    return " ".join(words).strip(" '\"")
 
 
 def _without(text: str, found: list[Found]) -> str:

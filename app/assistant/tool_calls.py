@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +20,7 @@ from app.assistant import rules
 from app.assistant.answer import answer
 from app.assistant.dates import NAMED_PERIODS, named_period
 from app.assistant.tools import MEASURES, TOOLS, ToolError, run_tool, validate
+from app.errors import AppError
 from app.ledger.model import VoucherType, financial_year
 
 if TYPE_CHECKING:
@@ -28,7 +31,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_TOOL = "none"
+MAX_CALL_TOKENS = 160
 ANY = "any"
+FORECAST_WEEKS = ("1", "2", "4", "8")
 BALANCE_DATES = ("today", "yesterday", "end_of_last_month", "end_of_last_year")
 _AMOUNT = "^([1-9][0-9]{0,8}([.][0-9]{2})?)?$"  # empty: no amount
 
@@ -69,6 +74,10 @@ def call_schema(words: rules.Vocabulary) -> dict[str, Any]:
                 voucher_type=_choice([ANY, *(k.value for k in VoucherType)]),
                 period=_choice([ANY, *NAMED_PERIODS]),
             ),
+            _call("top_items", period=period, by=_choice(["amount", "quantity"])),
+            _call("stock_of_item", item={"type": "string", "maxLength": 60}),
+            _call("sales_forecast", weeks=_choice(FORECAST_WEEKS)),
+            _call("unusual_entries"),
             _call(NO_TOOL),
         ]
     }
@@ -119,6 +128,15 @@ def to_tool_args(  # noqa: PLR0912  (one branch per tool)
             "second_start": second["start"],
             "second_end": second["end"],
         }
+    elif name == "top_items":
+        args = {**span(), "by": call.get("by", "amount")}
+    elif name == "stock_of_item":
+        item = str(call.get("item", "")).strip()
+        args = {"item": item} if item and item != ANY else {}
+    elif name == "sales_forecast":
+        args = {"as_of": today.isoformat(), "weeks": int(call.get("weeks", "4"))}
+    elif name == "unusual_entries":
+        args = {"as_of": today.isoformat()}
     else:
         args = {}
         for key in ("account", "voucher_type"):
@@ -147,8 +165,18 @@ def system_prompt(today: date, words: rules.Vocabulary) -> str:
     )
 
 
+class GenerationStopped(AppError):
+    """The user pressed Stop while the model was choosing a tool."""
+
+
 def choose_tool(
-    runtime: ModelRuntime, question: str, today: date, words: rules.Vocabulary
+    runtime: ModelRuntime,
+    question: str,
+    today: date,
+    words: rules.Vocabulary,
+    *,
+    on_token: Callable[[str], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> dict[str, Any]:
     """The model's tool call as parsed JSON (the grammar guarantees the shape)."""
     from app.assistant.grammar import schema_grammar
@@ -158,8 +186,15 @@ def choose_tool(
         {"role": "user", "content": question},
     ]
     completion = runtime.chat(
-        messages, max_tokens=160, temperature=0.0, grammar=schema_grammar(call_schema(words))
+        messages,
+        max_tokens=MAX_CALL_TOKENS,
+        temperature=0.0,
+        grammar=schema_grammar(call_schema(words)),
+        on_token=on_token,
+        cancel=cancel,
     )
+    if completion.usage.finish_reason == "cancelled":
+        raise GenerationStopped("Stopped: the model did not finish choosing a tool.")
     try:
         parsed: dict[str, Any] = json.loads(completion.text)
     except json.JSONDecodeError as exc:  # only when the reply ran out of tokens mid-object
@@ -175,11 +210,14 @@ def ask_model(
     today: date,
     runtime: ModelRuntime,
     words: rules.Vocabulary,
+    *,
+    on_token: Callable[[str], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> Reply:
     from app.assistant.ask import Reply
 
     engine = f"model:{runtime.name}"
-    call = choose_tool(runtime, question, today, words)
+    call = choose_tool(runtime, question, today, words, on_token=on_token, cancel=cancel)
     log.debug("model tool call: %s", call)
     chosen = to_tool_args(call, today, company.profile.fy_start_month)
     if chosen is None:

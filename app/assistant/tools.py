@@ -9,16 +9,21 @@ figures. Neither the model nor the parser ever reaches the database except throu
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+import shlex
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection
 
+from app.assistant import insights
 from app.assistant import queries as reads
+from app.billing import queries as billing
+from app.billing.model import PartyKind
 from app.errors import NotFound, ValidationError
+from app.inventory.queries import low_stock
 from app.ledger import queries
 from app.ledger.model import AccountId, VoucherType, financial_year
 from app.money import ZERO, D, has_at_most_paise, round_paise
@@ -33,6 +38,7 @@ _MAX_LIMIT = 50
 _OUTPUT_KEYS = ("output_cgst", "output_sgst", "output_utgst", "output_igst", "output_cess")
 _INPUT_KEYS = ("input_cgst", "input_sgst", "input_utgst", "input_igst", "input_cess")
 _EXPENSE_GROUPS = ("Direct Expenses", "Indirect Expenses")
+AGEING_KEYS = ("not_due", "1_30_days", "31_60_days", "61_90_days", "over_90_days")
 MEASURES = ("sales", "purchases", "expenses", "gst_payable")
 
 
@@ -240,6 +246,51 @@ def cash_bank_balance(books: Books, args: Args) -> Result:
     }
 
 
+def _overdue(row: billing.Ageing | None) -> dict[str, str]:
+    """Of a party's balance, what its open bills say is past the due date."""
+    if row is None:
+        return {}
+    late = row.days_1_30 + row.days_31_60 + row.days_61_90 + row.over_90
+    return {"overdue": money(late), "over_90_days": money(row.over_90)}
+
+
+def _ageing_totals(rows: Iterable[billing.Ageing]) -> dict[str, str] | None:
+    """Open bills by how long past due (billing's ageing), when there are bills at all."""
+    totals = [ZERO] * 5
+    for row in rows:
+        for n, amount in enumerate(
+            (row.not_due, row.days_1_30, row.days_31_60, row.days_61_90, row.over_90)
+        ):
+            totals[n] += amount
+    if not any(totals):
+        return None
+    return dict(zip(AGEING_KEYS, (money(t) for t in totals), strict=True))
+
+
+def _open_bills(books: Books, name: str, as_of: date) -> dict[str, Any]:
+    """A party's unpaid invoices or bills from billing, oldest first, with days overdue."""
+    try:
+        party = billing.party_by_name(books.conn, name)
+    except NotFound:
+        return {}
+    bills = [d for d in billing.open_documents(books.conn, party.id) if d.doc_date <= as_of]
+    if not bills:
+        return {}
+    return {
+        "open_bills": [
+            {
+                "number": d.number,
+                "date": d.doc_date.isoformat(),
+                "due": d.due_date.isoformat(),
+                "outstanding": money(d.outstanding),
+                "days_overdue": max((as_of - d.due_date).days, 0),
+            }
+            for d in bills
+        ],
+        "overdue": money(sum((d.outstanding for d in bills if d.due_date < as_of), ZERO)),
+    }
+
+
 def outstanding(books: Books, args: Args) -> Result:
     as_of = date.fromisoformat(args["as_of"])
     receivable = args["side"] == "receivable"
@@ -258,6 +309,7 @@ def outstanding(books: Books, args: Args) -> Result:
             # Debit balance: the party owes us, whichever group it sits in.
             "owes_you": money(max(balance, ZERO)),
             "you_owe": money(max(-balance, ZERO)),
+            **_open_bills(books, account.name, as_of),
             "link": _link(
                 "ledger", account=account.name, **{"from": year_start, "to": as_of.isoformat()}
             ),
@@ -269,12 +321,22 @@ def outstanding(books: Books, args: Args) -> Result:
     due = [(name, amount) for name, amount in owing if amount > 0]
     advances = [(name, -amount) for name, amount in owing if amount < 0]
     limit = int(args.get("limit", 10))
+    aged = {
+        row.name: row
+        for row in billing.ageing(
+            books.conn, as_of, PartyKind.CUSTOMER if receivable else PartyKind.SUPPLIER
+        )
+    }
     return {
         "side": args["side"],
         "as_of": as_of.isoformat(),
         "total": money(sum((amount for _n, amount in due), ZERO)),
         "parties_with_balance": len(due),
-        "parties": [{"party": name, "amount": money(amount)} for name, amount in due[:limit]],
+        "parties": [
+            {"party": name, "amount": money(amount), **_overdue(aged.get(name))}
+            for name, amount in due[:limit]
+        ],
+        "ageing": _ageing_totals(aged.values()),
         "advances": [{"party": name, "amount": money(amount)} for name, amount in advances],
         "link": _link("trial-balance", as_of=as_of.isoformat()),
     }
@@ -349,6 +411,180 @@ def find_vouchers(books: Books, args: Args) -> Result:
     return result
 
 
+def quantity(qty: Decimal) -> str:
+    """A quantity without trailing zeros: 12, 2.5, 0.125."""
+    return format(qty.normalize(), "f") if qty else "0"
+
+
+def top_items(books: Books, args: Args) -> Result:
+    start, end = _period(args)
+    by_quantity = args.get("by") == "quantity"
+    sold = [s for s in reads.item_sales(books.conn, start, end) if s.amount or s.qty]
+    sold.sort(key=lambda s: ((-s.qty, -s.amount) if by_quantity else (-s.amount, -s.qty), s.name))
+    limit = int(args.get("limit", 5))
+    total = sum((s.amount for s in sold), ZERO)
+    return {
+        "period": _span(start, end),
+        "by": "quantity" if by_quantity else "amount",
+        "items": [
+            {
+                "item": s.name,
+                "qty": quantity(s.qty),
+                "unit": s.unit,
+                "amount": money(s.amount),
+                "share_percent": money(round_paise(s.amount * 100 / total)) if total else None,
+                "documents": s.documents,
+            }
+            for s in sold[:limit]
+        ],
+        "items_sold": len(sold),
+        "total_amount": money(total),
+        "link": {
+            **_link("sales-register", **{"from": args["start"], "to": args["end"]}),
+            "screen": "Sales",
+            "command": f"bahi invoice list --from {args['start']} --to {args['end']}",
+        },
+    }
+
+
+def stock_of_item(books: Books, args: Args) -> Result:
+    """One item's stock (or the items a loose name may mean); without a name, low stock."""
+    wanted = args.get("item", "").strip()
+    if not wanted:
+        low = low_stock(books.conn, int(args.get("limit", 10)))
+        return {
+            "item": None,
+            "low_stock": [
+                {
+                    "item": row.name,
+                    "unit": row.unit,
+                    "on_hand": quantity(qty),
+                    "reorder_level": quantity(row.reorder_level),
+                }
+                for row, qty in low
+            ],
+            "link": {
+                **_link("stock-reorder"),
+                "screen": "Inventory",
+                "command": "bahi stock reorder",
+            },
+        }
+    found = reads.find_items(books.conn, wanted, int(args.get("limit", 10)))
+    held = reads.stock_by_godown(books.conn, [i.id for i in found])
+    rows = []
+    for row in found:
+        places = held.get(row.id, [])
+        on_hand = sum((qty for _g, qty in places), Decimal(0))
+        rows.append(
+            {
+                "item": row.name,
+                "sku": row.sku,
+                "unit": row.unit,
+                "on_hand": quantity(on_hand),
+                "godowns": [{"godown": g, "qty": quantity(q)} for g, q in places],
+                "reorder_level": quantity(row.reorder_level),
+                "low": bool(row.reorder_level) and on_hand <= row.reorder_level,
+            }
+        )
+    result: Result = {"item": wanted, "matches": len(rows), "items": rows, "link": None}
+    if found:
+        name = found[0].name
+        result["link"] = {
+            **_link("stock-ledger", item=name),
+            "screen": "Inventory",
+            "command": f"bahi stock ledger {shlex.quote(name)}",
+        }
+    return result
+
+
+def sales_forecast(books: Books, args: Args) -> Result:
+    as_of = date.fromisoformat(args["as_of"])
+    sales_ids = [a.id for a in books.under("Sales Accounts")]
+    history = as_of - timedelta(days=7 * insights.HISTORY_WEEKS - 1)
+    daily = insights.daily_sales_paise(books.conn, sales_ids, history, as_of)
+    made = insights.forecast_sales(daily, as_of, int(args.get("weeks", 4)))
+    return {
+        "as_of": as_of.isoformat(),
+        "method": "weekday average",
+        "history": {
+            "start": made.history_start.isoformat(),
+            "end": as_of.isoformat(),
+            "weeks": made.history_weeks,
+        },
+        "weeks": [
+            {
+                "start": w.start.isoformat(),
+                "end": w.end.isoformat(),
+                "forecast": money(w.amount),
+                "low": money(w.low),
+                "high": money(w.high),
+            }
+            for w in made.weeks
+        ],
+        "by_weekday": [{"weekday": d, "average": money(a)} for d, a in made.by_weekday],
+        "last_week_actual": money(made.last_week),
+        "weekly_average": money(made.weekly_average),
+        "link": _link(
+            "daybook", **{"from": made.history_start.isoformat(), "to": as_of.isoformat()}
+        ),
+    }
+
+
+def unusual_entries(books: Books, args: Args) -> Result:
+    """Possible duplicate purchase bills and unusually large amounts, recent ones first."""
+    as_of = date.fromisoformat(args["as_of"])
+    since = as_of - timedelta(days=insights.LOOKBACK_DAYS - 1)
+    creditors = {a.id: a.name for a in books.under("Sundry Creditors")}
+    # Round off is paise by nature: a 0.50 against a usual 0.02 is no finding.
+    heads = {a.id: a.name for a in books.under(*_EXPENSE_GROUPS) if a.system_key != "round_off"}
+    bills = insights.purchase_bills(books.conn, since, as_of, creditors)
+    recent = as_of - timedelta(days=insights.RECENT_DAYS - 1)
+    duplicates = [d for d in insights.duplicate_bills(bills) if d.second.posting_date >= recent]
+    unusual = insights.unusual_amounts(
+        insights.expense_entries(books.conn, since, as_of, heads), as_of, "expense_head"
+    ) + insights.unusual_amounts(insights.supplier_entries(bills), as_of, "supplier")
+    limit = int(args.get("limit", 10))
+
+    def bill(b: insights.Bill) -> dict[str, Any]:
+        return {
+            "voucher": b.number,
+            "date": b.posting_date.isoformat(),
+            "bill_number": b.reference,
+            "amount": money(b.amount),
+        }
+
+    return {
+        "as_of": as_of.isoformat(),
+        "window": {"learnt_from": since.isoformat(), "flagged_since": recent.isoformat()},
+        "duplicate_bills": [
+            {
+                "reason": d.reason,
+                "supplier": d.supplier,
+                "days_apart": d.days_apart,
+                "first": bill(d.first),
+                "second": bill(d.second),
+            }
+            for d in duplicates[:limit]
+        ],
+        "unusual_amounts": [
+            {
+                "basis": u.basis,
+                "account": u.account,
+                "voucher": u.number,
+                "date": u.posting_date.isoformat(),
+                "amount": money(u.amount),
+                "median": money(u.median),
+                "usual_low": money(u.usual_low),
+                "usual_high": money(u.usual_high),
+                "score": str(u.score),
+                "entries": u.entries,
+            }
+            for u in sorted(unusual, key=lambda u: (-u.score, u.account))[:limit]
+        ],
+        "link": _link("daybook", **{"from": recent.isoformat(), "to": as_of.isoformat()}),
+    }
+
+
 def _object(properties: dict[str, Any], required: tuple[str, ...]) -> dict[str, Any]:
     return {
         "type": "object",
@@ -397,6 +633,56 @@ TOOLS: dict[str, Tool] = {
                 ("side", "as_of"),
             ),
             outstanding,
+        ),
+        Tool(
+            "top_items",
+            "The best-selling items in a period from posted sales invoices (net of credit "
+            "notes), by value or by quantity.",
+            _object(
+                {
+                    **_PERIOD_PROPS,
+                    "by": {"type": "string", "enum": ["amount", "quantity"]},
+                    "limit": {"type": "integer", "minimum": 1, "maximum": _MAX_LIMIT},
+                },
+                ("start", "end"),
+            ),
+            top_items,
+        ),
+        Tool(
+            "stock_of_item",
+            "Stock on hand now of an item named loosely, by name, SKU or barcode, per "
+            "godown; with no item, the items at or below their reorder level.",
+            _object(
+                {
+                    "item": {"type": "string", "maxLength": 100},
+                    "limit": {"type": "integer", "minimum": 1, "maximum": _MAX_LIMIT},
+                },
+                (),
+            ),
+            stock_of_item,
+        ),
+        Tool(
+            "sales_forecast",
+            "Expected sales for the next weeks: each weekday's average over the last 8 "
+            "weeks, with a likely range.",
+            _object(
+                {"as_of": _DATE, "weeks": {"type": "integer", "minimum": 1, "maximum": 8}},
+                ("as_of",),
+            ),
+            sales_forecast,
+        ),
+        Tool(
+            "unusual_entries",
+            "Possible duplicate purchase bills (same supplier and bill number, or same "
+            "amount within a week) and unusually large expenses or bills.",
+            _object(
+                {
+                    "as_of": _DATE,
+                    "limit": {"type": "integer", "minimum": 1, "maximum": _MAX_LIMIT},
+                },
+                ("as_of",),
+            ),
+            unusual_entries,
         ),
         Tool(
             "gst_payable",

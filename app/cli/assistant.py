@@ -68,6 +68,9 @@ def ask(args: argparse.Namespace) -> int:
         print(reply.answer)
         if reply.result and reply.result.get("link"):
             link = reply.result["link"]
+            if link.get("command"):  # a listing that is not a ``bahi report`` (stock, invoices)
+                print(f"(from the books: {link['command']})")
+                return 0
             params = " ".join(
                 f"--{key.replace('_', '-')} {shlex.quote(str(value))}"
                 for key, value in link["params"].items()

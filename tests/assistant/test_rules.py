@@ -186,10 +186,33 @@ CASES: list[tuple[str, str | None, dict[str, Any]]] = [
         "find_vouchers",
         {"account": "Gupta Wholesale", **span("2026-01-01", "2026-01-31")},
     ),
+    # top items
+    ("top 5 items this month", "top_items", {**THIS_MONTH, "limit": 5}),
+    ("sabse zyada kya bika", "top_items", THIS_MONTH),
+    ("best selling products last month", "top_items", LAST_MONTH),
+    ("which items sold the most this year", "top_items", THIS_YEAR),
+    ("top 3 items by quantity last week", "top_items", {**LAST_WEEK, "limit": 3, "by": "quantity"}),
+    ("aaj kya bika", "top_items", span("2026-03-15")),
+    ("kaunsa maal sabse zyada bikta hai", "top_items", THIS_MONTH),
+    ("fast moving items in Q3", "top_items", Q3),
+    # stock of an item
+    ("kitna stock bacha hai Parle-G ka?", "stock_of_item", {"item": "parle-g"}),
+    ("Maggi ka stock", "stock_of_item", {"item": "maggi"}),
+    ("how many Tata Salt 1kg left", "stock_of_item", {"item": "tata salt 1kg"}),
+    ("stock of 8901063010017", "stock_of_item", {"item": "8901063010017"}),
+    ("low stock items", "stock_of_item", {}),
+    ("kya khatam ho raha hai", "stock_of_item", {}),
+    ("Surf Excel kitne piece bache hain", "stock_of_item", {"item": "surf excel"}),
+    # insights
+    ("forecast sales for next month", "sales_forecast", {"as_of": "2026-03-15", "weeks": 4}),
+    ("agle hafte kitni sale hogi", "sales_forecast", {"as_of": "2026-03-15", "weeks": 1}),
+    ("sales forecast next 2 weeks", "sales_forecast", {"as_of": "2026-03-15", "weeks": 2}),
+    ("anything unusual?", "unusual_entries", {"as_of": "2026-03-15"}),
+    ("koi duplicate bill hai kya", "unusual_entries", {"as_of": "2026-03-15"}),
+    ("kuch gadbad hai kya accounts mein", "unusual_entries", {"as_of": "2026-03-15"}),
     # nothing fits
     ("what is the weather today", None, {}),
     ("hello", None, {}),
-    ("kitna stock bacha hai Parle-G ka", None, {}),
     ("write a poem about accounting", None, {}),
 ]
 
@@ -209,12 +232,16 @@ def test_enough_questions() -> None:
     assert len(CASES) >= 60
     assert {tool for _q, tool, _a in CASES} >= {
         "sales_summary", "expenses_by_head", "cash_bank_balance", "outstanding",
-        "gst_payable", "compare_periods", "find_vouchers", None,
+        "gst_payable", "compare_periods", "find_vouchers", "top_items", "stock_of_item",
+        "sales_forecast", "unusual_entries", None,
     }  # fmt: skip
 
 
 def test_help_names_every_kind_of_question() -> None:
-    for word in ("sales", "expenses", "bank", "owe", "GST", "compar", "vouchers"):
+    for word in (
+        "sales", "expenses", "bank", "owe", "GST", "compar", "vouchers", "items", "stock",
+        "forecast", "unusual",
+    ):  # fmt: skip
         assert word in rules.HELP
 
 

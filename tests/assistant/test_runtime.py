@@ -69,13 +69,16 @@ def test_stream_delivers_tokens_from_a_worker_thread(runtime: ModelRuntime) -> N
 def test_cancel_stops_between_tokens(runtime: ModelRuntime) -> None:
     seen: list[str] = []
     holder: dict[str, object] = {}
+    started = threading.Event()
 
     def on_token(piece: str) -> None:
         seen.append(piece)
         if len(seen) == 3:
+            started.wait(10)  # the worker can reach here before stream() has returned
             holder["generation"].cancel()  # type: ignore[attr-defined]
 
     holder["generation"] = generation = runtime.stream(MESSAGES, on_token, max_tokens=600)
+    started.set()
     completion = generation.wait(timeout=60)
     assert completion is not None and generation.cancelled
     assert completion.usage.finish_reason == "cancelled"
