@@ -9,10 +9,15 @@ PostgreSQL started in a temporary folder on loopback, with devices made by real 
     push_50_devices_per_s      server push throughput, 50 devices pushing at once
     pull_200k_client_peak_mb   peak RSS of a process that pulls and applies 200,000 changes
     pull_200k_server_peak_mb   peak RSS of the service process over the whole run
+    company_*                  the same path between two real SQLCipher company files: sales
+                               posted on till A (outbox written in each sale's transaction),
+                               pushed, then pulled by till B and re-posted through billing
+                               (voucher, stock, number) one page per transaction
 
 Usage:
     python bench/sync.py            # 100,000 and 200,000 changes (a few minutes)
     python bench/sync.py --quick    # 10,000 and 20,000 (under a minute)
+    python bench/sync.py --company-only [--sales N]   # only the company-file figures
 The pull child applies into a counting store (the company file is not part of this
 benchmark), so its memory shows what the sync pipeline itself holds: about one page.
 """
@@ -22,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -33,6 +39,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the test harness starts PostgreSQL and the service
+
+from sqlalchemy import func, select  # noqa: E402
 
 from sync.client import Membership, Quarantined, Received, SyncClient  # noqa: E402
 from sync.clock import HybridClock  # noqa: E402
@@ -191,6 +199,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--pull-child")
+    parser.add_argument("--company-only", action="store_true")
+    parser.add_argument("--sales", type=int, help="sales for the company figures")
     args = parser.parse_args()
     if args.pull_child:
         pull_child(args.pull_child)
@@ -207,8 +217,11 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     pg = PgServer()
     service = Service(pg.url, rate=100_000).start()
+    sales = args.sales or (200 if args.quick else 2_000)
     try:
-        run(service, size, big, per_device)
+        if not args.company_only:
+            run(service, size, big, per_device)
+        run_company(service, sales)
     finally:
         service.stop()
         pg.close()
@@ -311,6 +324,81 @@ def run(service: Service, size: int, big: int, per_device: int) -> None:
     emit("pull_200k_server_peak_mb", peak_rss_mb(server), "MB", None, "lower", big)
     for d in [*devices, laptop, newcomer]:
         d.close()
+
+
+def run_company(service: Service, sales: int) -> None:
+    """Two real company files: capture cost per sale, push, and pull with re-posting."""
+    from datetime import date
+
+    import app.syncing  # noqa: F401  (the outbox hook)
+    from app.billing.model import DocKind, DocumentDraft, DraftLine, PaymentMode, Tender
+    from app.billing.service import post_document
+    from app.billing.tables import documents
+    from app.inventory.model import ItemDraft
+    from app.inventory.service import add_item
+    from app.ledger.service import create_books
+    from app.money import D
+    from app.storage.company import CompanyProfile
+    from app.syncing import service as sync_service
+    from tests.sync.tills import pair_new
+
+    profile = CompanyProfile("Bench Traders", "27", date(2025, 4, 1))
+    root = Path(tempfile.mkdtemp(prefix="bahi-sync-bench-"))
+    made = [create_books(root / name, profile, "bench-password-1")[0] for name in "abc"]
+    a, b, plain = made
+    try:
+        sync_service.create_shop(a, service.url, device_name="Till A", series_prefix="A")
+        pair_new(a, b, name="Till B", prefix="B")
+
+        def sell(company: Any) -> float:
+            item = add_item(company, ItemDraft("Tea 250 g", hsn="0902", gst_rate=D("5")))
+            line = DraftLine("Tea 250 g", D("1"), D("120"), D("5"), item_id=item, hsn="0902")
+            draft = DocumentDraft(
+                DocKind.SALES_INVOICE,
+                date(2025, 6, 1),
+                (line,),
+                tenders=(Tender(PaymentMode.CASH, D("200")),),
+            )
+            started = time.perf_counter()
+            for _ in range(sales):
+                post_document(company, draft)  # one sale, one transaction, one outbox row
+            return time.perf_counter() - started
+
+        plain_s = sell(plain)
+        synced_s = sell(a)
+        emit(
+            "company_capture_ms_per_sale",
+            (synced_s - plain_s) * 1000 / sales,
+            "ms",
+            None,
+            "lower",
+            sales,
+            sale_ms=round(synced_s * 1000 / sales, 2),
+        )
+        started = time.perf_counter()
+        pushed = sync_service.sync_now(a)
+        push_s = time.perf_counter() - started
+        started = time.perf_counter()
+        pulled = sync_service.sync_now(b)
+        pull_s = time.perf_counter() - started
+        with b.reader() as conn:
+            count = conn.execute(select(func.count()).select_from(documents)).scalar_one()
+        assert pushed.pending == 0 and count == sales, (pushed, pulled, count)
+        emit("company_push_per_s", sales / push_s, "changes/s", None, "higher", sales)
+        emit("company_pull_apply_per_s", sales / pull_s, "changes/s", None, "higher", sales)
+        emit(
+            "company_push_pull_s",
+            push_s + pull_s,
+            "s",
+            None,
+            "lower",
+            sales,
+            projected_100k_s=round((push_s + pull_s) * 100_000 / sales, 1),
+        )
+    finally:
+        for company in made:
+            company.close()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

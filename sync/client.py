@@ -71,6 +71,7 @@ class Received:
     header: EnvelopeHeader
     change: Change
     drift_ms: int  # how far the change's stamp is ahead of this device's clock
+    envelope: bytes = b""  # kept so a change the store cannot apply is quarantined whole
 
     @property
     def far_future(self) -> bool:
@@ -216,7 +217,8 @@ class SyncClient:
         change = decode_change(payload, self.schema)
         if change.hlc.node != header.device_id:
             raise EnvelopeRejected("malformed", "A change's clock names another device.")
-        return Received(item.server_seq, header, change, self.clock.drift_ms(change.hlc))
+        drift = self.clock.drift_ms(change.hlc)
+        return Received(item.server_seq, header, change, drift, item.envelope)
 
     def _open_page(self, items: Sequence[P.Pulled]) -> tuple[list[Received], list[Quarantined]]:
         received: list[Received] = []

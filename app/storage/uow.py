@@ -7,7 +7,8 @@ rows, so a crash leaves either all of them or none.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, TypeVar, cast
@@ -18,6 +19,15 @@ from app.storage import audit
 from app.storage.access import Actor
 
 _T = TypeVar("_T")
+
+# Run inside the transaction just before COMMIT, after the audit rows are written: the sync
+# outbox is built here (app.syncing registers it; storage cannot import the layers above).
+_before_commit: list[Callable[[UnitOfWork], None]] = []
+
+
+def add_commit_hook(hook: Callable[[UnitOfWork], None]) -> None:
+    if hook not in _before_commit:
+        _before_commit.append(hook)
 
 
 class UnitOfWork:
@@ -51,6 +61,21 @@ class UnitOfWork:
         """Drop a memo whose source this unit of work has just changed."""
         self._memo.pop(key, None)
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: an exception inside undoes its rows, its audit entries and
+        the memos (they may name rows it made). Sync applies each received change in one."""
+        mark = len(self._pending)
+        nested = self.conn.begin_nested()
+        try:
+            yield
+        except BaseException:
+            nested.rollback()
+            del self._pending[mark:]
+            self._memo.clear()
+            raise
+        nested.commit()
+
     def record(self, action: str, entity: str, entity_id: object, details: dict[str, Any]) -> None:
         """Note a change for the audit log; written at commit, in this transaction."""
         self._pending.append(
@@ -67,6 +92,8 @@ class UnitOfWork:
     def commit(self) -> None:
         audit.append(self.conn, self._pending)
         self._pending.clear()
+        for hook in _before_commit:
+            hook(self)
         self.conn.commit()
         self._committed = True
 

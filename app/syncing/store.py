@@ -1,0 +1,662 @@
+"""``CompanyStore``: the ``sync.client.LocalStore`` over a SQLCipher company file.
+
+A pulled page is applied in ONE transaction (a kill -9 leaves all of it or none, and the
+cursor moves with it). Inside it, each change runs in a savepoint: one that cannot be applied
+(a party this device never received, a locked period, a tampered body) is rolled back alone
+and kept whole in ``sync_quarantine`` with its reason, never dropped; ``retry_quarantine``
+applies it later. Applying follows ``sync.merge``'s three decisions:
+
+* a document is insert-if-absent by its shop-wide id and is re-posted through
+  ``billing.service.post_documents_in(numbers=...)`` with the number the sender issued
+  (billing checks it belongs to the sender's series, not this device's, and is not in the
+  books yet), so its voucher, stock moves and balances are recomputed here, never copied;
+  a cancellation runs ``cancel_document_in``, a receipt or payment
+  ``record_settlement_in`` and a hand-entered voucher ``ledger.service.post_in`` (or
+  ``reverse_in``), all inside the page's unit of work;
+* a master-data field is written when its stamp beats the stored one (``field_wins``); a
+  concurrent loser goes to ``sync_conflicts``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.billing import queries as billing_queries
+from app.billing.model import (
+    Address,
+    Counterparty,
+    DocKind,
+    DocumentDraft,
+    DocumentId,
+    DraftLine,
+    Export,
+    PartyDraft,
+    PartyId,
+    PartyKind,
+    PaymentMode,
+    Tender,
+)
+from app.billing.parties import add_party_in
+from app.billing.service import (
+    IssuedNumber,
+    cancel_document_in,
+    post_documents_in,
+    record_settlement_in,
+)
+from app.billing.tables import parties
+from app.errors import AppError
+from app.gst import Taxability
+from app.inventory.model import ItemDraft
+from app.inventory.service import add_items_in, write_search_row
+from app.inventory.tables import godowns, item_barcodes
+from app.ledger import service as ledger
+from app.ledger.model import AccountId, Line, Voucher, VoucherId, VoucherType
+from app.ledger.tables import accounts
+from app.storage.access import Actor, Role
+from app.storage.audit import canonical_json
+from app.storage.company import Company
+from app.storage.uow import UnitOfWork
+from app.syncing.capture import (
+    APPLYING,
+    MASTER,
+    from_json,
+    local_id,
+    master_fields,
+    read_int_state,
+    sweep,
+    write_state,
+)
+from app.syncing.tables import (
+    sync_applied,
+    sync_conflicts,
+    sync_fields,
+    sync_ids,
+    sync_outbox,
+    sync_quarantine,
+)
+from sync.client import Membership, Quarantined, Received
+from sync.clock import Timestamp
+from sync.crypto import seal_change
+from sync.errors import SyncError
+from sync.merge import Change, DocOp, JsonValue, SetOp, concurrent, field_wins
+
+
+class ApplyFailed(AppError):
+    """A received change that this company cannot apply (yet); it is quarantined."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def sync_actor(company: Company) -> Actor:
+    """Who applies other devices' changes: they were authorised where they were made, so a
+    cashier's till still takes the laptop's purchase bills."""
+    return Actor(company.actor.user_id, "sync", Role.ACCOUNTANT)
+
+
+class CompanyStore:
+    def __init__(self, company: Company, membership: Membership) -> None:
+        self.company = company
+        self.engine: Engine = company.engine
+        self.m = membership
+        self.device_id = membership.identity.device_id
+
+    # ------------------------------------------------------------ outbox
+
+    def _read(self, key: str) -> int:
+        with self.company.reader() as conn:
+            return read_int_state(conn, key)
+
+    def next_device_seq(self) -> int:
+        return self._read("next_device_seq") or 1
+
+    def enqueue(self, device_seq: int, change: Change, envelope: bytes) -> None:
+        raise ApplyFailed("This company's outbox is written by its own unit of work.")
+
+    def outbox_after(self, after_seq: int, limit: int) -> list[tuple[int, bytes]]:
+        """Outbox rows in order; a row is sealed (encrypted and signed) at its first push and
+        the sealed bytes are kept, so every retry resends the same bytes."""
+        with self.company.reader() as conn:
+            rows = conn.execute(
+                select(sync_outbox.c.device_seq, sync_outbox.c.payload, sync_outbox.c.envelope)
+                .where(sync_outbox.c.device_seq > after_seq)
+                .order_by(sync_outbox.c.device_seq)
+                .limit(limit)
+            ).all()
+        out: list[tuple[int, bytes]] = []
+        sealed: list[dict[str, Any]] = []
+        for seq, payload, kept in rows:
+            envelope = kept
+            if envelope is None:
+                envelope = seal_change(
+                    payload,
+                    shop_id=self.m.shop_id,
+                    device=self.m.identity,
+                    device_seq=seq,
+                    keys=self.m.keys,
+                )
+                sealed.append({"seq": seq, "envelope": envelope})
+            out.append((seq, envelope))
+        if sealed:
+            with self._writer() as conn:
+                for row in sealed:
+                    conn.execute(
+                        update(sync_outbox)
+                        .where(sync_outbox.c.device_seq == row["seq"])
+                        .where(sync_outbox.c.envelope.is_(None))
+                        .values(envelope=row["envelope"])
+                    )
+                conn.commit()
+        return out
+
+    def _writer(self) -> Connection:
+        conn = self.engine.connect().execution_options(bahi_write=True)
+        conn.begin()
+        return conn
+
+    def mark_acked(self, through_seq: int) -> None:
+        with self._writer() as conn:
+            if through_seq > read_int_state(conn, "acked_through"):
+                write_state(conn, "acked_through", str(through_seq))
+            conn.commit()
+
+    def acked_through(self) -> int:
+        return self._read("acked_through")
+
+    def pulled_through(self) -> int:
+        return self._read("pulled_through")
+
+    def is_applied(self, device_id: str, device_seq: int) -> bool:
+        if device_id == self.device_id:
+            return True  # our own changes come back from the server: already here
+        with self.company.reader() as conn:
+            found = conn.execute(
+                select(sync_applied.c.server_seq).where(
+                    sync_applied.c.device_id == device_id, sync_applied.c.device_seq == device_seq
+                )
+            ).first()
+        return found is not None
+
+    def quarantine(self) -> list[Quarantined]:
+        with self.company.reader() as conn:
+            return [
+                Quarantined(r.server_seq, r.reason, r.message, r.envelope)
+                for r in conn.execute(
+                    select(sync_quarantine).order_by(sync_quarantine.c.server_seq)
+                )
+            ]
+
+    # ------------------------------------------------------------ apply
+
+    def apply_page(
+        self,
+        received: Sequence[Received],
+        quarantined: Sequence[Quarantined],
+        released: Sequence[int],
+        pulled_through: int | None,
+    ) -> None:
+        with UnitOfWork(self.engine, sync_actor(self.company)) as uow:
+            conn = uow.conn
+            sweep(conn)  # this device's own unswept changes get their outbox row first
+            uow.memo(APPLYING, lambda: True)
+            for seq in released:
+                conn.execute(sync_quarantine.delete().where(sync_quarantine.c.server_seq == seq))
+            for q in quarantined:
+                _hold(conn, q.server_seq, q.reason, q.message, q.envelope)
+            fresh = [item for item in received if not _is_applied(conn, item)]
+            applied = 0
+            for run in _runs(fresh):
+                if len(run) > 1 and self._apply_batch(uow, run):
+                    applied += len(run)
+                    continue
+                for item in run:
+                    applied += self._apply_one(uow, item)
+            if pulled_through is not None and pulled_through > read_int_state(
+                conn, "pulled_through"
+            ):
+                write_state(conn, "pulled_through", str(pulled_through))
+            if applied:
+                uow.record("sync.apply", "sync", pulled_through or 0, {"changes": applied})
+            uow.commit()
+
+    def _apply_one(self, uow: UnitOfWork, item: Received) -> int:
+        """One change in its own savepoint; quarantined whole when it cannot be applied."""
+        try:
+            with uow.savepoint():
+                self._apply_change(uow, item.change)
+        except _APPLY_ERRORS as exc:
+            uow.memo(APPLYING, lambda: True)  # the savepoint cleared the memos
+            _hold(uow.conn, item.server_seq, "apply_failed", str(exc)[:2000], item.envelope)
+            return 0
+        _mark_applied(uow.conn, item)
+        return 1
+
+    def _apply_batch(self, uow: UnitOfWork, run: Sequence[Received]) -> bool:
+        """A run of one device's consecutive sales re-posted as one billing batch (one insert
+        per table instead of dozens of statements per document). Any refusal rolls the batch
+        back and the caller applies the run one change at a time, so quarantine still holds
+        single changes. Numbers are checked one by one after posting."""
+        conn = uow.conn
+        ops = [op for item in run for op in item.change.ops]
+        bodies = [op.body for op in ops if isinstance(op, DocOp)]
+        try:
+            with uow.savepoint():
+                if any(local_id(conn, "documents", op.id) is not None for op in ops):
+                    raise ApplyFailed("a document of the run is already here")
+                drafts = [_draft(conn, body) for body in bodies]
+                numbers = [_issued(body) for body in bodies]
+                posted = post_documents_in(uow, self.company.profile, drafts, numbers)
+                for op, body, result in zip(ops, bodies, posted, strict=True):
+                    _check_issued(body, result.document)
+                    conn.execute(
+                        sync_ids.insert().values(
+                            tbl="documents", gid=op.id, local_id=result.document.id
+                        )
+                    )
+        except _APPLY_ERRORS:
+            uow.memo(APPLYING, lambda: True)
+            return False
+        for item in run:
+            _mark_applied(conn, item)
+        return True
+
+    def _apply_change(self, uow: UnitOfWork, change: Change) -> None:
+        pending: dict[tuple[str, str], dict[str, JsonValue]] = {}
+        for op in change.ops:
+            if isinstance(op, SetOp):
+                if _field_op(uow.conn, op, change.hlc):
+                    pending.setdefault((op.table, op.id), {})[op.field] = op.value
+                continue
+            self._flush(uow, pending)
+            if op.table == "documents":
+                self._apply_document(uow, op)
+            elif op.table == "cancellations":
+                self._apply_cancellation(uow, op)
+            elif op.table == "settlements":
+                self._apply_settlement(uow, op)
+            elif op.table == "vouchers":
+                self._apply_voucher(uow, op)
+            else:
+                raise ApplyFailed(
+                    f"This version of Bahi cannot apply a {op.table} change yet; it is kept "
+                    "and applied after an update."
+                )
+        self._flush(uow, pending)
+
+    def _apply_cancellation(self, uow: UnitOfWork, op: DocOp) -> None:
+        doc_id = DocumentId(_need(uow.conn, "documents", op.id, "document"))
+        if billing_queries.document(uow.conn, doc_id).cancelled:
+            return  # the same cancellation again
+        on = op.body.get("on")
+        if not isinstance(on, str):
+            raise ApplyFailed(f"The cancellation of document {op.id} has no date.")
+        reason = str(op.body.get("reason", "")) or "Cancelled on another device"
+        cancel_document_in(uow, self.company.profile, doc_id, date.fromisoformat(on), reason)
+
+    def _apply_settlement(self, uow: UnitOfWork, op: DocOp) -> None:
+        """A receipt or payment re-posted through billing: its voucher and allocations are
+        made here, so the party's outstanding follows from the same documents."""
+        conn = uow.conn
+        if local_id(conn, "settlements", op.id) is not None:
+            return  # insert-if-absent
+        body: Any = op.body
+        party = PartyId(_need(conn, "parties", body["party"], "party"))
+        against = [
+            (DocumentId(_need(conn, "documents", a["document"], "document")), Decimal(a["amount"]))
+            for a in body["allocations"]
+        ]
+        tender = Tender(PaymentMode(body["mode"]), Decimal(body["amount"]), body["reference"])
+        settlement_id = record_settlement_in(
+            uow,
+            self.company.profile,
+            party,
+            date.fromisoformat(body["on"]),
+            tender,
+            against,
+            receiving=body["kind"] == "receipt",
+        )
+        conn.execute(sync_ids.insert().values(tbl="settlements", gid=op.id, local_id=settlement_id))
+
+    def _apply_voucher(self, uow: UnitOfWork, op: DocOp) -> None:
+        """A hand-entered voucher (or its reversal) posted through the ledger with this
+        device's accounts; it takes this device's next voucher number (voucher numbers are
+        per company, unlike invoice numbers, which the law ties to the issuing series)."""
+        conn = uow.conn
+        if local_id(conn, "vouchers", op.id) is not None:
+            return
+        body: Any = op.body
+        on = date.fromisoformat(body["on"])
+        profile = self.company.profile
+        if body["reverses"]:
+            original = VoucherId(_need(conn, "vouchers", body["reverses"], "voucher"))
+            posted = ledger.reverse_in(uow, profile, original, on, body["narration"])
+        else:
+            lines = tuple(
+                Line(_account(conn, line), Decimal(line["amount"])) for line in body["lines"]
+            )
+            voucher = Voucher(
+                VoucherType(body["type"]), on, lines, body["narration"], body["reference"]
+            )
+            posted = ledger.post_in(uow, profile, [voucher])[0]
+        conn.execute(sync_ids.insert().values(tbl="vouchers", gid=op.id, local_id=posted.id))
+
+    # ------------------------------------------------------------ master data
+
+    def _flush(self, uow: UnitOfWork, pending: dict[tuple[str, str], dict[str, JsonValue]]) -> None:
+        for (table_name, gid), values in pending.items():
+            self._write_master(uow, table_name, gid, values)
+        pending.clear()
+
+    def _write_master(
+        self, uow: UnitOfWork, table_name: str, gid: str, values: dict[str, JsonValue]
+    ) -> None:
+        conn = uow.conn
+        table = MASTER[table_name]
+        row_id = local_id(conn, table_name, gid)
+        if row_id is None:
+            name = values.get("name")
+            if not isinstance(name, str):
+                raise ApplyFailed(f"A {table_name} record {gid} arrived without its name.")
+            # The same name made on two devices offline is one record (names are unique).
+            same = conn.execute(select(table.c.id).where(table.c.name == name)).scalar()
+            row_id = int(same) if same is not None else self._create(uow, table_name, values)
+            conn.execute(sync_ids.insert().values(tbl=table_name, gid=gid, local_id=row_id))
+        known = set(master_fields(table))
+        row = {k: from_json(table, k, v) for k, v in values.items() if k in known}
+        if row:
+            conn.execute(update(table).where(table.c.id == row_id).values(**row, updated_at=_now()))
+        if table_name == "items":
+            current = conn.execute(
+                select(table.c.name, table.c.sku).where(table.c.id == row_id)
+            ).one()
+            codes = conn.execute(
+                select(item_barcodes.c.code).where(item_barcodes.c.item_id == row_id)
+            ).scalars()
+            write_search_row(conn, row_id, current.name, current.sku, list(codes))
+
+    def _create(self, uow: UnitOfWork, table_name: str, values: dict[str, JsonValue]) -> int:
+        """A new record through its owner's service (the party's ledger account comes with it);
+        every field is then set from the change."""
+        name = str(values["name"])
+        if table_name == "parties":
+            kind = PartyKind(str(values.get("kind") or PartyKind.CUSTOMER.value))
+            return int(add_party_in(uow, self.company.profile, PartyDraft(name, kind)))
+        unit = str(values.get("unit") or "NOS")
+        return int(add_items_in(uow, [ItemDraft(name, unit=unit)])[0])
+
+    # ------------------------------------------------------------ documents
+
+    def _apply_document(self, uow: UnitOfWork, op: DocOp) -> None:
+        conn = uow.conn
+        if local_id(conn, "documents", op.id) is not None:
+            return  # insert-if-absent: a document is immutable, a second copy is a no-op
+        body = op.body
+        draft = _draft(conn, body)
+        number = _issued(body) if isinstance(body.get("series"), dict) else None
+        posted = post_documents_in(uow, self.company.profile, [draft], [number])[0].document
+        _check_issued(body, posted)
+        conn.execute(sync_ids.insert().values(tbl="documents", gid=op.id, local_id=posted.id))
+
+
+_APPLY_ERRORS = (AppError, SyncError, SQLAlchemyError, ValueError, KeyError, TypeError)
+
+
+def _is_applied(conn: Connection, item: Received) -> bool:
+    return (
+        conn.execute(
+            select(sync_applied.c.server_seq).where(
+                sync_applied.c.device_id == item.header.device_id,
+                sync_applied.c.device_seq == item.header.device_seq,
+            )
+        ).first()
+        is not None
+    )
+
+
+def _mark_applied(conn: Connection, item: Received) -> None:
+    conn.execute(
+        sync_applied.insert().values(
+            device_id=item.header.device_id,
+            device_seq=item.header.device_seq,
+            server_seq=item.server_seq,
+        )
+    )
+
+
+def _series_of(body: Any) -> dict[str, Any]:
+    series = body.get("series")
+    if not isinstance(series, dict):
+        raise ApplyFailed(f"Document {body.get('number')} names no number series.")
+    return series
+
+
+def _issued(body: Any) -> IssuedNumber:
+    """The number the sender issued the document under, from the sender's own series."""
+    series = _series_of(body)
+    return IssuedNumber(str(series["device"]), str(series["prefix"]), int(series["serial"]))
+
+
+def _batchable(item: Received) -> tuple[str, str] | None:
+    """(device, series device) of a change holding only outward documents, else None."""
+    bodies = []
+    for op in item.change.ops:
+        if not (isinstance(op, DocOp) and op.table == "documents"):
+            return None
+        bodies.append(op.body)
+    if not bodies or any(b.get("our_reference") or not b.get("series") for b in bodies):
+        return None
+    devices = {str(_series_of(b)["device"]) for b in bodies}
+    return (item.header.device_id, devices.pop()) if len(devices) == 1 else None
+
+
+def _runs(items: Sequence[Received]) -> list[list[Received]]:
+    """Consecutive changes that can be posted as one batch: documents only, from one
+    device's series, serials running on without a hole for each (kind, year)."""
+    runs: list[list[Received]] = []
+    key: tuple[str, str] | None = None
+    next_serial: dict[tuple[str, str], int] = {}
+    for item in items:
+        this = _batchable(item)
+        follows = this is not None and this == key
+        if follows:
+            for op in item.change.ops:
+                assert isinstance(op, DocOp)
+                slot = (str(op.body["kind"]), str(op.body["fy"]))
+                serial = int(_series_of(op.body)["serial"])
+                if next_serial.get(slot, serial) != serial:
+                    follows = False
+        if not follows:
+            runs.append([])
+            next_serial = {}
+        runs[-1].append(item)
+        key = this
+        if this is None:
+            key = None
+            continue
+        for op in item.change.ops:
+            assert isinstance(op, DocOp)
+            slot = (str(op.body["kind"]), str(op.body["fy"]))
+            next_serial[slot] = int(_series_of(op.body)["serial"]) + 1
+    return runs
+
+
+def _check_issued(body: Any, posted: Any) -> None:
+    outward = DocKind(body["kind"]).outward
+    issued = posted.number if outward else posted.our_reference
+    wanted = body["number"] if outward else body["our_reference"]
+    if issued != wanted or posted.grand_total != Decimal(str(body["grand_total"])):
+        raise ApplyFailed(
+            f"Document {body['number']} re-posts as {issued} for {posted.grand_total}, not "
+            f"{wanted} for {body['grand_total']}: the two devices' settings differ."
+        )
+
+
+def _hold(conn: Connection, server_seq: int, reason: str, message: str, envelope: bytes) -> None:
+    stmt = insert(sync_quarantine).values(
+        server_seq=server_seq, reason=reason, message=message, envelope=envelope, at=_now()
+    )
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[sync_quarantine.c.server_seq],
+            set_={"reason": reason, "message": message},
+        )
+    )
+
+
+def _field_op(conn: Connection, op: SetOp, stamp: Timestamp) -> bool:
+    """Per-field LWW (``sync.merge``): True when the incoming value wins."""
+    row = conn.execute(
+        select(sync_fields.c.hlc, sync_fields.c.value).where(
+            sync_fields.c.tbl == op.table,
+            sync_fields.c.gid == op.id,
+            sync_fields.c.field == op.field,
+        )
+    ).first()
+    current = Timestamp.parse(row.hlc) if row else None
+    if current == stamp:
+        return False  # the same write again
+    incoming = canonical_json({"v": op.value})
+    clash = row is not None and concurrent(current, op.base) and row.value != incoming
+    wins = field_wins(current, stamp)
+    if clash:
+        assert row is not None and current is not None
+        kept, lost = (incoming, row.value) if wins else (row.value, incoming)
+        kept_at, lost_at = (stamp, current) if wins else (current, stamp)
+        conn.execute(
+            sync_conflicts.insert().values(
+                tbl=op.table,
+                gid=op.id,
+                field=op.field,
+                kept=json.dumps(json.loads(kept)["v"]),
+                kept_hlc=kept_at.text(),
+                lost=json.dumps(json.loads(lost)["v"]),
+                lost_hlc=lost_at.text(),
+                at=_now(),
+            )
+        )
+    if wins:
+        stmt = insert(sync_fields).values(
+            tbl=op.table, gid=op.id, field=op.field, hlc=stamp.text(), value=incoming
+        )
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[sync_fields.c.tbl, sync_fields.c.gid, sync_fields.c.field],
+                set_={"hlc": stamp.text(), "value": incoming},
+            )
+        )
+    return wins
+
+
+def _need(conn: Connection, table: str, gid: object, what: str) -> int:
+    found = local_id(conn, table, str(gid))
+    if found is None:
+        raise ApplyFailed(f"A document names {what} {gid} that this device has not received yet.")
+    return found
+
+
+def _account(conn: Connection, line: Any) -> AccountId:
+    """A travelled voucher line's account here: by role, by party, else by name."""
+    if line.get("system"):
+        found = conn.execute(
+            select(accounts.c.id).where(accounts.c.system_key == line["system"])
+        ).scalar()
+    elif line.get("party"):
+        party = _need(conn, "parties", line["party"], "party")
+        found = conn.execute(select(parties.c.account_id).where(parties.c.id == party)).scalar()
+    else:
+        found = conn.execute(
+            select(accounts.c.id).where(accounts.c.name == line["account"])
+        ).scalar()
+    if found is None:
+        raise ApplyFailed(
+            f"A voucher names ledger account {line['account']!r}, which this device does not "
+            "have; add it here and the voucher is applied at the next sync."
+        )
+    return AccountId(int(found))
+
+
+def _draft(conn: Connection, body: Any) -> DocumentDraft:
+    godown_ids = {n.casefold(): i for i, n in conn.execute(select(godowns.c.id, godowns.c.name))}
+    lines = []
+    for line in body["lines"]:
+        godown = line.get("godown")
+        if line.get("batch"):
+            raise ApplyFailed("Documents with batch lines do not sync yet.")
+        lines.append(
+            DraftLine(
+                description=line["description"],
+                qty=Decimal(line["qty"]),
+                unit_price=Decimal(line["unit_price"]),
+                gst_rate=Decimal(line["gst_rate"]),
+                item_id=_need(conn, "items", line["item"], "item") if line["item"] else None,
+                hsn=line["hsn"],
+                uqc=line["uqc"],
+                discount_pct=Decimal(line["discount_pct"]),
+                cess_rate=Decimal(line["cess_rate"]),
+                price_includes_tax=bool(line["price_includes_tax"]),
+                taxability=Taxability(line["taxability"]),
+                godown_id=godown_ids[godown.casefold()] if godown else None,
+            )
+        )
+    walk_in = None
+    if body["walk_in"]:
+        w = body["walk_in"]
+        shipping = (
+            Address(w["cp_ship_address"], w["cp_ship_state"] or "", w["cp_ship_pin"] or "")
+            if w["cp_ship_address"] is not None
+            else None
+        )
+        walk_in = Counterparty(
+            w["cp_name"],
+            w["cp_gstin"],
+            w["cp_state"],
+            Address(w["cp_address"], w["cp_state"], w["cp_pin"]),
+            shipping,
+            w["cp_phone"],
+        )
+    export = None
+    if body["export"]:
+        e = body["export"]
+        export = Export(
+            bool(e["with_payment"]),
+            e["port_code"],
+            e["shipping_bill"],
+            date.fromisoformat(e["shipping_bill_date"]) if e["shipping_bill_date"] else None,
+        )
+    kind = DocKind(body["kind"])
+    return DocumentDraft(
+        kind=kind,
+        doc_date=date.fromisoformat(body["doc_date"]),
+        lines=tuple(lines),
+        party_id=PartyId(_need(conn, "parties", body["party"], "party")) if body["party"] else None,
+        walk_in=walk_in,
+        place_of_supply=body["place_of_supply"],
+        reverse_charge=bool(body["reverse_charge"]),
+        export=export,
+        to_sez=bool(body["to_sez"]),
+        original_id=DocumentId(_need(conn, "documents", body["original"], "document"))
+        if body["original"]
+        else None,
+        original_number=body["original_number"] if not body["original"] else "",
+        original_date=date.fromisoformat(body["original_date"])
+        if body["original_date"] and not body["original"]
+        else None,
+        reason=body["reason"],
+        supplier_number="" if kind.outward else body["number"],
+        itc_eligible=bool(body["itc_eligible"]),
+        moves_stock=bool(body["moves_stock"]),
+        tenders=tuple(
+            Tender(PaymentMode(t["mode"]), Decimal(t["amount"]), t["reference"])
+            for t in body["tenders"]
+        ),
+        notes=body["notes"],
+    )

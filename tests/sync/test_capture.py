@@ -1,0 +1,129 @@
+"""The transactional outbox in the company file, without a server: what a sale, a party and an
+item edit put in ``sync_outbox``, in the same transaction, numbered without gaps."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+import app.syncing  # noqa: F401  (registers the outbox hook)
+from app.billing.model import (
+    DocKind,
+    DocumentDraft,
+    DraftLine,
+    PartyDraft,
+    PartyKind,
+    PaymentMode,
+    Tender,
+)
+from app.billing.parties import add_party, update_party
+from app.billing.service import post_document
+from app.errors import ValidationError
+from app.money import D
+from app.storage.company import Company
+from app.storage.uow import UnitOfWork
+from app.syncing.capture import sweep, write_state
+from app.syncing.tables import sync_outbox
+from sync.crypto import new_id
+from tests.conftest import CompanyFactory
+from tests.factories import raw_execute
+
+
+def _enable(company: Company) -> str:
+    device = new_id()
+    with company.unit_of_work() as uow:
+        write_state(uow.conn, "device_id", device)
+        uow.commit()
+    return device
+
+
+def _outbox(company: Company) -> list[tuple[int, str, dict[str, Any]]]:
+    with company.reader() as conn:
+        rows = conn.execute(
+            select(sync_outbox.c.device_seq, sync_outbox.c.kind, sync_outbox.c.payload).order_by(
+                sync_outbox.c.device_seq
+            )
+        ).all()
+    return [(seq, kind, json.loads(payload)) for seq, kind, payload in rows]
+
+
+def _sale(party: int | None = None, cash: str = "200") -> DocumentDraft:
+    line = DraftLine("Tea 250 g", D("1"), D("120"), D("5"), hsn="0902")
+    return DocumentDraft(
+        DocKind.SALES_INVOICE,
+        date(2025, 6, 1),
+        (line,),
+        party_id=party,  # type: ignore[arg-type]
+        tenders=(Tender(PaymentMode.CASH, D(cash)),),
+    )
+
+
+def test_nothing_is_captured_until_the_company_joins_a_shop(make_company: CompanyFactory) -> None:
+    company = make_company()
+    post_document(company, _sale())
+    assert _outbox(company) == []
+    _enable(company)
+    post_document(company, _sale())
+    # joining sweeps what the audit log holds from before (the initial upload), then each
+    # later sale brings its own row
+    rows = _outbox(company)
+    assert [seq for seq, _, _ in rows] == [1, 2]
+    numbers = [[op["body"]["number"] for op in payload["ops"]] for _, _, payload in rows]
+    assert numbers == [["INV/2526/0001"], ["INV/2526/0002"]]
+
+
+def test_a_sale_and_its_outbox_row_commit_together(make_company: CompanyFactory) -> None:
+    company = make_company()
+    device = _enable(company)
+    for _ in range(3):
+        post_document(company, _sale())
+    with pytest.raises(ValidationError):
+        post_document(company, _sale(cash="10"))  # refused: neither sale nor outbox row
+    rows = _outbox(company)
+    assert [seq for seq, _, _ in rows] == [1, 2, 3]  # gap-free device sequence
+    assert all(kind == "doc" for _, kind, _ in rows)
+    body = rows[2][2]["ops"][0]["body"]
+    assert body["number"] == "INV/2526/0003"
+    assert body["series"] == {"device": "", "prefix": "INV", "serial": 3}
+    assert body["tenders"] == [
+        {"mode": "cash", "amount": "126.00", "reference": ""}
+    ]  # change given back
+    assert rows[2][2]["ops"][0]["id"] == f"{device}:3"
+    stamps = [payload["hlc"] for _, _, payload in rows]
+    assert stamps == sorted(stamps) and len(set(stamps)) == 3
+
+
+def test_master_data_travels_as_changed_fields_only(make_company: CompanyFactory) -> None:
+    company = make_company()
+    _enable(company)
+    party = add_party(company, PartyDraft("Mehta Stores", PartyKind.CUSTOMER, state_code="27"))
+    update_party(
+        company,
+        party,
+        PartyDraft("Mehta Stores", PartyKind.CUSTOMER, state_code="27", phone="9822012345"),
+    )
+    post_document(company, _sale(party))
+    first, second, third = (payload["ops"] for _, _, payload in _outbox(company))
+    assert {op["f"] for op in first} >= {"name", "kind", "state_code", "phone", "active"}
+    assert [(op["f"], op["v"]) for op in second] == [("phone", "9822012345")]
+    assert second[0]["base"] == _outbox(company)[0][2]["hlc"]  # the stamp it had seen
+    assert third[0]["body"]["party"] == first[0]["id"]  # the bill names the party by its gid
+
+
+def test_changes_written_without_the_hook_are_swept_later(make_company: CompanyFactory) -> None:
+    company = make_company()
+    _enable(company)
+    post_document(company, _sale())
+    # A write that bypassed the hook (another program, an old version) left only its audit
+    # row: the next sweep still finds it.
+    raw_execute(company, ("UPDATE sync_state SET v = '0' WHERE k = 'audit_through'",))
+    raw_execute(company, "DELETE FROM sync_outbox")
+    raw_execute(company, "UPDATE sync_state SET v = '1' WHERE k = 'next_device_seq'")
+    with UnitOfWork(company.engine, company.actor) as uow:
+        assert sweep(uow.conn) == 1
+        uow.commit()
+    assert [seq for seq, _, _ in _outbox(company)] == [1]
