@@ -2,6 +2,7 @@
 # Sets up everything Bahi needs on Debian/Ubuntu, then runs the app or the tests.
 #   installer/dev.sh run    start Bahi on the demo company
 #   installer/dev.sh test   the whole check: lint, types, import layers, tests
+#   installer/dev.sh build  the frozen bundle and the .deb (installer/build.sh [--out DIR])
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +15,9 @@ APT_PACKAGES=(python3 python3-venv python3-dev
   # the sync service's tests start a real PostgreSQL server
   postgresql
   # reading scanned bills; Noto for the rupee sign and Devanagari
-  tesseract-ocr tesseract-ocr-eng tesseract-ocr-hin poppler-utils fonts-noto-core)
+  tesseract-ocr tesseract-ocr-eng tesseract-ocr-hin poppler-utils fonts-noto-core
+  # the installer test checks the .deb's menu entry
+  desktop-file-utils)
 LLAMA_VERSION=0.3.36  # keep in step with pyproject.toml
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -104,5 +107,6 @@ case "${1:-}" in
   run) install_system_packages; setup_venv; run_app ;;
   test) shift; install_system_packages; setup_venv; run_tests "$@" ;;
   screenshots) install_system_packages; setup_venv; take_screenshots ;;
-  *) echo "usage: installer/dev.sh run|test [pytest args]|screenshots" >&2; exit 2 ;;
+  build) shift; install_system_packages; setup_venv; exec installer/build.sh "$@" ;;
+  *) echo "usage: installer/dev.sh run|test [pytest args]|screenshots|build" >&2; exit 2 ;;
 esac

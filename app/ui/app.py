@@ -1,4 +1,8 @@
-"""Start the desktop program: QApplication, unlock, then the main window."""
+"""Start the desktop program: QApplication, unlock, then the main window.
+
+The main window (``app.ui.shell``: every page, billing, documents, the sync client) is
+imported only once a company is open: the chooser comes up without waiting for it.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,6 @@ from PySide6.QtWidgets import QApplication, QDialog
 from app.config import APP_NAME, APP_VERSION, setup_logging
 from app.storage.settings import THEME, THEMES, choice
 from app.ui.ops import Runner, UiThreadCollector, show_error
-from app.ui.shell import MainWindow
 from app.ui.theme import apply_theme
 from app.ui.unlock import UnlockDialog
 
@@ -38,10 +41,12 @@ def run_gui(
     *,
     demo: bool = False,
     screenshots: Path | None = None,
+    backup: Path | None = None,
 ) -> int:
     """Run until the main window closes; returns the exit status. ``demo`` opens (and if
     need be first builds) the demo company; ``screenshots`` saves every main screen there
-    and exits."""
+    and exits; ``backup`` (a double-clicked ``.bahibak`` file) starts the chooser's restore
+    with that file chosen."""
     with contextlib.suppress(OSError):  # a read-only home must not stop the program
         setup_logging()
     app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
@@ -58,11 +63,15 @@ def run_gui(
     unlock = UnlockDialog(runner, company_folder)
     if demo:
         QTimer.singleShot(0, unlock.chooser.open_demo)
+    if backup is not None:  # once the chooser is up: its dialogs open over it
+        QTimer.singleShot(0, lambda: unlock.chooser.ask_restore(backup))
     if unlock.exec() != QDialog.DialogCode.Accepted or unlock.company is None:
         runner.shutdown()
         return 0
     company = unlock.company
     try:
+        from app.ui.shell import MainWindow  # here, not at the top: see the module's docstring
+
         with company.reader() as conn:
             apply_theme(app, choice(conn, THEME, THEMES))
         window = MainWindow(company, runner)

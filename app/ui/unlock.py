@@ -172,9 +172,15 @@ class ChooserPage(QWidget):
         backup, _ = QFileDialog.getOpenFileName(
             self, "Restore a backup", "", "Bahi backups (*.bahibak)"
         )
-        if not backup:
-            return
-        target = QFileDialog.getExistingDirectory(self, "Restore into which (empty) folder?")
+        if backup:
+            self.ask_restore(Path(backup))
+
+    def ask_restore(self, backup: Path) -> None:
+        """The rest of the restore flow for a chosen backup file; `bahi gui FILE.bahibak`
+        (a double-clicked backup) starts here."""
+        target = QFileDialog.getExistingDirectory(
+            self, f"Restore {backup.name} into which (empty) folder?"
+        )
         if not target:
             return
         password, ok = QInputDialog.getText(
@@ -184,7 +190,7 @@ class ChooserPage(QWidget):
             QLineEdit.EchoMode.Password,
         )
         if ok and password:
-            self.restore(Path(backup), Path(target), password)
+            self.restore(backup, Path(target), password)
 
     def restore(self, backup: Path, target: Path, password: str) -> None:
         """Check and restore in the background, then ask for the password to open it."""

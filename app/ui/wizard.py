@@ -1,14 +1,17 @@
-"""First run: create a company in four steps, then show its recovery key once.
+"""First run: create a company in four steps, show its recovery key once, then optionally
+import an AI model.
 
 Company (name, GSTIN checked as typed, state, address, folder) -> books (financial year start,
 books beginning) -> owner password (strength meter) -> recovery key with its QR and a
-"Print / save as PDF" button. The company is created in the background at the last step.
+"Print / save as PDF" button -> AI assistant (optional: import a local .gguf file, or skip).
+The company is created in the background on arrival at the recovery key.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -42,7 +45,7 @@ from app.ledger.service import create_books
 from app.storage import totp
 from app.storage.company import Company, CompanyProfile
 from app.storage.keyslots import MIN_PASSWORD_LENGTH, check_password_strength
-from app.ui.ops import JobContext, Runner, error_text, show_error
+from app.ui.ops import Job, JobContext, Runner, error_text, show_error
 from app.ui.widgets import DateField
 
 MONTHS = (
@@ -329,6 +332,170 @@ class RecoveryPage(QWizardPage):
         return document
 
 
+class AssistantPage(QWizardPage):
+    """Optional last step: import a local .gguf model now, or finish without one.
+
+    The import (header checks, the catalog's sha256 when it has one, the copy) runs on the
+    runner's pool with a progress bar and a Cancel button; a refused file only says why, and
+    the wizard still finishes.
+    """
+
+    def __init__(self, wizard: FirstRunWizard) -> None:
+        super().__init__()
+        self.owner = wizard
+        self.setTitle("AI assistant (optional)")
+        self.setSubTitle(
+            "Bahi works fully without one. You can skip this and add a model later on the "
+            "Assistant page."
+        )
+        about = QLabel(
+            "The assistant answers questions about your books in plain words with an AI model "
+            "that runs on this computer, without the internet. A model is one large file "
+            "ending in .gguf (about 0.7 to 4.5 GB). If you have one, import it now; otherwise "
+            "press Skip and finish."
+        )
+        about.setWordWrap(True)
+        self.import_button = QPushButton("&Import a .gguf model file…")
+        self.import_button.setObjectName("importModel")
+        self.import_button.clicked.connect(self.ask_import)
+        self.cancel_button = QPushButton("S&top import")
+        self.cancel_button.setObjectName("stopImport")
+        self.cancel_button.clicked.connect(self.cancel_import)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("importProgress")
+        self.progress.setRange(0, 1000)
+        self.status = QLabel()
+        self.status.setObjectName("importStatus")
+        self.status.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.import_button)
+        row.addWidget(self.cancel_button)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(about)
+        layout.addLayout(row)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+        self.job: Job | None = None
+        self._cancel: threading.Event | None = None
+        self.imported: Path | None = None  # the installed model file
+        self._set_busy(False)
+
+    @property
+    def busy(self) -> bool:
+        return self.job is not None
+
+    def initializePage(self) -> None:
+        self._name_finish()
+
+    def ask_import(self) -> None:
+        chosen, _filter = QFileDialog.getOpenFileName(
+            self, "Import a GGUF model", str(Path.home()), "GGUF models (*.gguf);;All files (*)"
+        )
+        if chosen:
+            self.import_file(Path(chosen))
+
+    def import_file(self, source: Path) -> None:
+        # Imported here, not at the top: the chooser imports this module, and the HTTP
+        # client model_files brings costs start-up time that a first run may never need.
+        from app.assistant.model_files import import_model
+
+        if self.busy:
+            return
+        cancel = threading.Event()
+
+        def work(ctx: JobContext) -> Path:
+            ctx.progress(0, 0, f"Checking {source.name}…")
+
+            def copied(done: int, total: int | None) -> None:
+                # Per mille: a byte count of a 4 GB file overflows the signal's C++ int.
+                ctx.progress(
+                    done * 1000 // total if total else 0,
+                    1000,
+                    f"Copying {source.name}: {done / 1e6:,.0f} of {(total or 0) / 1e6:,.0f} MB",
+                )
+
+            return import_model(source, progress=copied, cancel=cancel).path
+
+        self._cancel = cancel
+        self.status.setStyleSheet("")
+        self.status.setText(f"Checking {source.name}…")
+        self.job = self.owner.runner.read(
+            "Import a model",
+            work,
+            on_done=self._imported,
+            on_error=self._refused,
+            on_progress=self._progressed,
+        )
+        self._set_busy(True)
+
+    def cancel_import(self) -> None:
+        if self._cancel is not None and self.job is not None:
+            self._cancel.set()
+            self.job.cancel()
+            self.cancel_button.setEnabled(False)
+            self.status.setText("Stopping the import…")
+
+    def _progressed(self, done: int, total: int, text: str) -> None:
+        if total:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+        else:
+            self.progress.setRange(0, 0)  # checking: no measure of how far
+        if text:
+            self.status.setText(text)
+
+    def _imported(self, path: Path) -> None:
+        self._ended()
+        self.imported = path
+        self.progress.setValue(self.progress.maximum())
+        self.status.setStyleSheet("color: #15803d;")
+        self.status.setText(
+            f"✓ {path.name} is installed. Load it on the Assistant page when you want to ask "
+            "something."
+        )
+        self._name_finish()
+
+    def _refused(self, exc: BaseException) -> None:
+        self._ended()
+        self.progress.setValue(0)
+        text = error_text(exc)
+        if text is None:
+            show_error(self, exc)
+            text = "The model could not be imported."
+        self.status.setStyleSheet("color: #b91c1c;")
+        self.status.setText(f"{text}\n\nYou can try another file, or finish without a model.")
+
+    def _ended(self) -> None:
+        self.job = None
+        self._cancel = None
+        self._set_busy(False)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.import_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+        self.cancel_button.setVisible(busy)
+        self.progress.setVisible(busy or self.imported is not None)
+        if busy:
+            self.progress.setRange(0, 0)
+        else:
+            self.progress.setRange(0, 1000)
+        self.completeChanged.emit()
+
+    def _name_finish(self) -> None:
+        self.owner.setButtonText(
+            QWizard.WizardButton.FinishButton,
+            "&Finish" if self.imported is not None else "&Skip and finish",
+        )
+
+    def isComplete(self) -> bool:
+        return not self.busy  # finishing mid-copy would leave the import running
+
+    def validatePage(self) -> bool:
+        return not self.busy
+
+
 class FirstRunWizard(QWizard):
     """Creates a real company; ``company`` is the opened company once it is made."""
 
@@ -344,8 +511,18 @@ class FirstRunWizard(QWizard):
         self.books_page = BooksPage()
         self.password_page = PasswordPage()
         self.recovery_page = RecoveryPage(self)
-        for page in (self.company_page, self.books_page, self.password_page, self.recovery_page):
+        self.assistant_page = AssistantPage(self)
+        for page in (
+            self.company_page,
+            self.books_page,
+            self.password_page,
+            self.recovery_page,
+            self.assistant_page,
+        ):
             self.addPage(page)
+        # Past the recovery key the company exists: no way back to the pages that made it.
+        self.recovery_page.setCommitPage(True)
+        self.setButtonText(QWizard.WizardButton.CommitButton, "&Next >")
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)
 
     def profile(self) -> CompanyProfile:
@@ -404,4 +581,5 @@ class FirstRunWizard(QWizard):
                 "The company is made. Save the recovery key and tick the box to finish."
             )
             return
+        self.assistant_page.cancel_import()  # an import must not outlive the wizard
         super().reject()

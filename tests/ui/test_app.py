@@ -20,7 +20,14 @@ def test_launcher_routes_to_the_window_or_the_command_line(
     opened: list[tuple[Path | None, bool, Path | None]] = []
     import app.ui.app
 
-    def routed(argv: object, folder: Path | None, *, demo: bool, screenshots: Path | None) -> int:
+    def routed(
+        argv: object,
+        folder: Path | None,
+        *,
+        demo: bool,
+        screenshots: Path | None,
+        backup: Path | None = None,
+    ) -> int:
         opened.append((folder, demo, screenshots))
         return 0
 
