@@ -19,6 +19,7 @@ from app.reports.einvoice import (
     PIN_SETTING,
     TOWN_SETTING,
     einvoice_batch,
+    einvoice_documents,
     einvoice_file_json,
     seller_details,
 )
@@ -26,6 +27,8 @@ from app.reports.gst_readiness import Problem
 from app.reports.gst_returns import PeriodBooks, period_books
 from app.reports.gstr1 import gstr1_json, validate_gstr1, write_gstr1
 from app.reports.gstr3b import gstr3b_json
+from app.reports.table import Table
+from app.reports.table_pdf import write_table_pdf
 from app.storage.company import Company
 from app.storage.files import write_whole
 from app.storage.settings import read_setting, write_setting
@@ -99,11 +102,21 @@ def _write_return(args: argparse.Namespace, books: PeriodBooks, which: str) -> i
     return 0
 
 
+def _write_summary_pdf(path: Path, table: Table, books: PeriodBooks, company_name: str) -> None:
+    write_table_pdf(table, company_name, path)  # the title names the GSTIN and the period
+    print(f"Wrote the summary for {books.period.label} to {path}.")
+
+
 def gstr1(args: argparse.Namespace) -> int:
     with open_from_args(args.company, args.user, args.totp) as company:
         books = _books(company, args.period)
+        name = company.profile.name
+    if args.pdf:
+        _write_summary_pdf(Path(args.pdf), books.gstr1_summary().table(), books, name)
     if args.out:
         return _write_return(args, books, "gstr1")
+    if args.pdf:
+        return 0
     summary = books.gstr1_summary()
     if args.json:
         print(gstr1_json(books.gstr1(), indent=1))
@@ -115,8 +128,13 @@ def gstr1(args: argparse.Namespace) -> int:
 def gstr3b(args: argparse.Namespace) -> int:
     with open_from_args(args.company, args.user, args.totp) as company:
         books = _books(company, args.period)
+        name = company.profile.name
+    if args.pdf:
+        _write_summary_pdf(Path(args.pdf), books.gstr3b_summary().table(), books, name)
     if args.out:
         return _write_return(args, books, "gstr3b")
+    if args.pdf:
+        return 0
     if args.json:
         print(gstr3b_json(books.gstr3b(), indent=1))
     else:
@@ -145,11 +163,9 @@ def einvoice(args: argparse.Namespace) -> int:
             town = args.town or read_setting(conn, TOWN_SETTING) or ""
             if args.period:
                 period = parse_period(args.period)
-                docs = [
-                    d
-                    for d in billing_queries.documents_between(conn, period.start, period.end)
-                    if d.is_b2b and d.kind.outward and not d.cancelled
-                ]
+                docs = einvoice_documents(
+                    billing_queries.documents_between(conn, period.start, period.end)
+                )
             else:
                 docs = [billing_queries.document_by_number(conn, n) for n in args.numbers]
         if not docs:

@@ -26,12 +26,15 @@ def add_return_commands(gst_cmds: Any) -> None:
         parser.add_argument(
             "--force", action="store_true", help="write the JSON despite readiness problems"
         )
+        parser.add_argument("--pdf", metavar="FILE", help="write the readable summary as PDF")
     _period_cmd(gst_cmds, "check", "check", "readiness problems to fix before export")
 
     einvoice = gst_cmds.add_parser("einvoice", help="e-invoice JSON (schema 1.1) for upload")
     company_args(einvoice)
     einvoice.add_argument("numbers", nargs="*", metavar="NUMBER", help="invoice or note numbers")
-    einvoice.add_argument("--period", help="every B2B invoice and note of a period instead")
+    einvoice.add_argument(
+        "--period", help="every B2B, SEZ and export invoice and note of a period instead"
+    )
     einvoice.add_argument("--pin", help="the company's PIN code (remembered)")
     einvoice.add_argument("--town", help="the company's town or city (remembered)")
     einvoice.add_argument("--out", metavar="FILE", required=True)

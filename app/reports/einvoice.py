@@ -449,6 +449,19 @@ def einvoice_json(seller: SellerDetails, document: PostedDocument) -> dict[str, 
     return data
 
 
+def einvoice_documents(documents: Sequence[PostedDocument]) -> list[PostedDocument]:
+    """The documents of a period that the IRP takes: tax invoices, credit and debit notes to
+    registered buyers, exports and SEZ supplies, not cancelled. Quotations, orders, challans
+    and bills of supply are outward documents too but are never e-invoiced (gst.md §6.2)."""
+    return [
+        d
+        for d in documents
+        if d.kind in _DOC_TYPES
+        and not d.cancelled
+        and (d.export is not None or d.counterparty.registered)
+    ]
+
+
 def einvoice_batch(
     seller: SellerDetails, documents: Sequence[PostedDocument]
 ) -> list[dict[str, Any]]:

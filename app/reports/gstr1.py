@@ -11,6 +11,13 @@ cannot be placed raises ``UnplaceableDocument``; ``app.reports.gst_readiness`` l
 faults as problems before the user exports.
 
 Amounts stay Decimal until ``gstr1_json`` writes them as JSON numbers with two places.
+
+Two ways in, one way out: ``gstr1`` reads documents with their lines; ``gstr1_from_stored``
+takes the per-document, per-rate and per-HSN sums a database groups for it, as the integers
+it stores (paise, thousandths, hundredths of a percent), so a month of 250,000 lines never
+becomes Python objects line by line (issue 3: under 3 s). Both place documents, build the
+entries and write the tables with the same code below; only the sums differ in type (Decimal
+or integer), and ``_Units`` turns either into the JSON's Decimals.
 """
 
 from __future__ import annotations
@@ -18,24 +25,25 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 
 from app import config
-from app.billing.model import DocKind, DocumentId, PostedDocument, PostedLine
+from app.billing.model import DocKind, DocumentId, Export, PostedDocument, PostedLine
 from app.errors import ValidationError
 from app.gst import SellerScheme, Taxability, parse_gstin
 from app.gst.periods import ReturnPeriod
-from app.money import ZERO, round_paise
+from app.money import ZERO, from_paise, round_paise
 from app.reports.exact_json import exact_json
 from app.reports.table import Cell, Table
 from app.storage.files import write_whole
@@ -103,7 +111,7 @@ def gst_date(day: date) -> str:
     return f"{day.day:02d}-{day.month:02d}-{day.year}"
 
 
-def is_reported(document: PostedDocument, period: ReturnPeriod) -> bool:
+def is_reported(document: Placeable, period: ReturnPeriod) -> bool:
     """An outward document of the period that GSTR-1 reports (cancelled ones in Table 13 only)."""
     return document.kind in REPORTED_KINDS and document.doc_date in period
 
@@ -116,25 +124,26 @@ def series_of(number: str) -> tuple[str, int | None]:
     return prefix, int(digits) if digits else None
 
 
-def _natural(number: str) -> tuple[str, int, str]:
-    prefix, serial = series_of(number)
-    return prefix, -1 if serial is None else serial, number
-
-
 def nil_head(document: PostedDocument, line: PostedLine) -> str | None:
     """The Table 8 column for an untaxed line, or None for a line reported with its tax.
 
     A taxable line at 0% with no tax is nil-rated, except on a zero-rated supply (an export or
     a supply to an SEZ), which belongs in exp or b2b at rate 0.
     """
-    if line.taxability is Taxability.NIL_RATED:
-        return "nil_amt"
-    if line.taxability is Taxability.EXEMPT:
-        return "expt_amt"
-    if line.taxability is Taxability.NON_GST:
-        return "ngsup_amt"
     zero_rated = document.export is not None or document.to_sez
-    if not zero_rated and line.gst_rate == 0 and line.tax == 0:
+    return _nil_column(line.taxability, line.gst_rate == 0 and line.tax == 0, zero_rated)
+
+
+def _nil_column(taxability: Taxability, untaxed_at_zero: bool, zero_rated: bool) -> str | None:
+    """``nil_head`` for a line (or a group of lines) known by its taxability, whether it is at
+    0% with no tax, and whether its document is a zero-rated supply."""
+    if taxability is Taxability.NIL_RATED:
+        return "nil_amt"
+    if taxability is Taxability.EXEMPT:
+        return "expt_amt"
+    if taxability is Taxability.NON_GST:
+        return "ngsup_amt"
+    if not zero_rated and untaxed_at_zero:
         return "nil_amt"
     return None
 
@@ -142,7 +151,80 @@ def nil_head(document: PostedDocument, line: PostedLine) -> str | None:
 # --- placing documents -----------------------------------------------------------------------
 
 
-def _is_large_b2c(document: PostedDocument, by_id: Mapping[DocumentId, PostedDocument]) -> bool:
+class Placeable(Protocol):
+    """What placing a document in a table reads: a ``PostedDocument`` or an ``OutwardHead``."""
+
+    @property
+    def kind(self) -> DocKind: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def doc_date(self) -> date: ...
+    @property
+    def seller_scheme(self) -> SellerScheme: ...
+    @property
+    def export(self) -> Export | None: ...
+    @property
+    def is_b2b(self) -> bool: ...
+    @property
+    def to_sez(self) -> bool: ...
+    @property
+    def inter_state(self) -> bool: ...
+    @property
+    def grand_total(self) -> Decimal: ...
+    @property
+    def original_id(self) -> DocumentId | None: ...
+    @property
+    def original_date(self) -> date | None: ...
+
+
+class OutwardHead(NamedTuple):
+    """What GSTR-1 reads of a document besides its lines (a tuple: a month has 50,000)."""
+
+    id: DocumentId
+    kind: DocKind
+    number: str
+    doc_date: date
+    cancelled: bool
+    seller_scheme: SellerScheme
+    gstin: str  # the buyer's as printed, "" when unregistered
+    place_of_supply: str
+    reverse_charge: bool
+    inter_state: bool
+    to_sez: bool
+    igst: Decimal
+    grand_total: Decimal
+    export: Export | None
+    original_id: DocumentId | None
+    original_date: date | None
+
+    @property
+    def is_b2b(self) -> bool:
+        return bool(self.gstin)
+
+
+def head_of(document: PostedDocument) -> OutwardHead:
+    return OutwardHead(
+        document.id,
+        document.kind,
+        document.number,
+        document.doc_date,
+        document.cancelled,
+        document.seller_scheme,
+        document.counterparty.gstin or "",
+        document.place_of_supply,
+        document.reverse_charge,
+        document.inter_state,
+        document.to_sez,
+        document.igst,
+        document.grand_total,
+        document.export,
+        document.original_id,
+        document.original_date,
+    )
+
+
+def _is_large_b2c(document: Placeable, by_id: Mapping[DocumentId, Placeable]) -> bool:
     """B2CL (or cdnur B2CL for a note): unregistered, inter-state, value above the limit."""
     if not document.inter_state:
         return False
@@ -156,9 +238,7 @@ def _is_large_b2c(document: PostedDocument, by_id: Mapping[DocumentId, PostedDoc
     return document.grand_total > b2cl_limit(document.doc_date)
 
 
-def section_of(
-    document: PostedDocument, by_id: Mapping[DocumentId, PostedDocument] | None = None
-) -> Section:
+def section_of(document: Placeable, by_id: Mapping[DocumentId, Placeable] | None = None) -> Section:
     """The table for a reported document's taxable lines; raises UnplaceableDocument.
 
     ``by_id`` lets a note to an unregistered buyer follow its original invoice into B2CL.
@@ -186,11 +266,11 @@ def section_of(
 
 # --- accumulating figures ----------------------------------------------------------------------
 
-_Sums = list[Decimal]  # txval, iamt, camt, samt, csamt
-
-
-def _zero_sums() -> _Sums:
-    return [ZERO, ZERO, ZERO, ZERO, ZERO]
+# A sum as the way in gives it: Decimal from documents, or an integer from stored sums (paise,
+# thousandths of a unit, hundredths of a percent), exact either way until the JSON.
+Figure = Decimal | int
+_Sums = list[Figure]  # txval, iamt, camt, samt, csamt
+_Rows = dict[Figure, _Sums]  # by GST rate
 
 
 def _accumulate(total: _Sums, rows: Iterable[_Sums], subtract: bool) -> None:
@@ -215,28 +295,84 @@ def _rate(value: Decimal) -> Decimal:
     return Decimal(format(value.normalize(), "f"))
 
 
-def _tax_fields(sums: _Sums, inter_state: bool) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Units:
+    """How one way in's sums become the JSON's numbers."""
+
+    zero: Figure
+    money: Callable[[Any], Decimal]  # a sum of amounts -> two places
+    quantity: Callable[[Any], Decimal]  # a sum of quantities -> two places (the portal's)
+    rate: Callable[[Any], Decimal]  # a GST rate -> 18, 0.25
+    summed: Callable[[Any], Decimal]  # a sum of amounts as the on-screen summary shows it
+
+
+class _Once(dict[int, Decimal]):
+    """A stored integer's Decimal, worked out once per distinct value (rates and many amounts
+    repeat across a month); a repeat is a dict lookup with no Python call."""
+
+    def __init__(self, convert: Callable[[int], Decimal]) -> None:
+        super().__init__()
+        self._convert = convert
+
+    def __missing__(self, stored: int) -> Decimal:
+        found = self[stored] = self._convert(stored)
+        return found
+
+
+_THOUSAND = Decimal(1000)
+_DOCUMENT_UNITS = _Units(ZERO, round_paise, round_paise, _rate, lambda amount: amount)
+
+
+def _stored_units() -> _Units:
+    return _Units(
+        0,
+        _Once(from_paise).__getitem__,
+        lambda thousandths: round_paise(Decimal(thousandths) / _THOUSAND),
+        _Once(lambda hundredths: _rate(Decimal(hundredths).scaleb(-2))).__getitem__,
+        from_paise,
+    )
+
+
+def _tax_fields(sums: _Sums, inter_state: bool, units: _Units) -> dict[str, Any]:
     """txval and the tax heads of one row; the heads that do not apply are left out unless a
     document carries them anyway (then they show, and the readiness check says why)."""
     txval, iamt, camt, samt, csamt = sums
-    fields: dict[str, Any] = {"txval": round_paise(txval)}
+    money = units.money
+    fields: dict[str, Any] = {"txval": money(txval)}
     if inter_state or iamt:
-        fields["iamt"] = round_paise(iamt)
+        fields["iamt"] = money(iamt)
     if not inter_state or camt or samt:
-        fields["camt"] = round_paise(camt)
-        fields["samt"] = round_paise(samt)
-    fields["csamt"] = round_paise(csamt)
+        fields["camt"] = money(camt)
+        fields["samt"] = money(samt)
+    fields["csamt"] = money(csamt)
     return fields
 
 
-def _items(rows: dict[Decimal, _Sums], inter_state: bool, *, igst_only: bool) -> list[Any]:
+def _items(rows: _Rows, inter_state: bool, units: _Units, *, igst_only: bool) -> list[Any]:
+    """An invoice's or note's rows by rate: ``_tax_fields`` after the rate, written out here
+    because a month has tens of thousands of them; b2cl and cdnur carry IGST and cess only."""
     items = []
-    for num, (rate, sums) in enumerate(sorted(rows.items()), start=1):
-        detail = {"rt": _rate(rate), **_tax_fields(sums, inter_state)}
-        if igst_only:  # b2cl, cdnur: IGST and cess only
-            detail = {key: value for key, value in detail.items() if key not in ("camt", "samt")}
+    money, rate_of = units.money, units.rate
+    for num, (rate, (txval, iamt, camt, samt, csamt)) in enumerate(sorted(rows.items()), start=1):
+        detail = {"rt": rate_of(rate), "txval": money(txval)}
+        if inter_state or iamt:
+            detail["iamt"] = money(iamt)
+        if not igst_only and (not inter_state or camt or samt):
+            detail["camt"] = money(camt)
+            detail["samt"] = money(samt)
+        detail["csamt"] = money(csamt)
         items.append({"num": num, "itm_det": detail})
     return items
+
+
+def _hsn_key(
+    b2b: bool, code: str, uqc: str, rate: Figure, kind: DocKind
+) -> tuple[tuple[bool, str, str, Figure], bool]:
+    """A line's Table 12 row, and whether its quantity counts: services go with UQC NA and no
+    quantity (gst.md §4.8), and a debit note (a price rise) moves no goods."""
+    if code.startswith("99"):
+        return (b2b, code, SERVICE_UQC, rate), False
+    return (b2b, code, uqc, rate), kind is not DocKind.DEBIT_NOTE
 
 
 @dataclass(frozen=True)
@@ -276,40 +412,60 @@ class Gstr1Summary:
 class _Return:
     """One pass over the documents, collecting both the JSON tables and the summary."""
 
-    def __init__(self, gstin: str, period: ReturnPeriod) -> None:
+    def __init__(self, gstin: str, period: ReturnPeriod, units: _Units, *, summarise: bool) -> None:
         self.gstin = gstin
         self.period = period
+        self.units = units
+        self.summarise = summarise  # the on-screen summary's figures too, not only the JSON
         self.b2b: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.b2cl: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        self.b2cs: dict[tuple[str, str, Decimal, str], _Sums] = {}
+        self.b2cs: dict[tuple[str, str, Figure, str], _Sums] = {}
         self.cdnr: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.cdnur: list[dict[str, Any]] = []
         self.exp: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        self.nil: dict[str, list[Decimal]] = {}
+        self.nil: dict[str, list[Figure]] = {}
         # (b2b?, hsn, uqc, rate) -> qty, txval, iamt, camt, samt, csamt
-        self.hsn: dict[tuple[bool, str, str, Decimal], list[Decimal]] = {}
-        self.hsn_minus: dict[tuple[bool, str, str, Decimal], list[Decimal]] = {}  # credit notes
+        self.hsn: dict[tuple[bool, str, str, Figure], list[Figure]] = {}
+        self.hsn_minus: dict[tuple[bool, str, str, Figure], list[Figure]] = {}  # credit notes
         self.series: dict[int, dict[str, list[tuple[int, str, bool]]]] = defaultdict(
             lambda: defaultdict(list)
         )
         self.summary_ids: dict[Section, list[DocumentId]] = defaultdict(list)
-        self.summary_sums: dict[Section, _Sums] = defaultdict(_zero_sums)
+        self.summary_sums: dict[Section, _Sums] = defaultdict(self._zero_sums)
+        self.reported = 0
+        self.cancelled = 0
 
-    def add(self, document: PostedDocument, by_id: Mapping[DocumentId, PostedDocument]) -> None:
-        prefix, serial = series_of(document.number)
-        self.series[DOC_NATURE[document.kind]][prefix].append(
-            (serial if serial is not None else 0, document.number, document.cancelled)
+    def _zero_sums(self) -> _Sums:
+        zero = self.units.zero
+        return [zero, zero, zero, zero, zero]
+
+    def issued(self, head: OutwardHead, prefix: str, serial: int | None) -> None:
+        """Table 13 counts every reported document, cancelled ones too."""
+        self.series[DOC_NATURE[head.kind]][prefix].append(
+            (serial if serial is not None else 0, head.number, head.cancelled)
         )
-        if document.cancelled:
+        self.reported += 1
+        self.cancelled += head.cancelled
+
+    def add(
+        self,
+        document: PostedDocument,
+        by_id: Mapping[DocumentId, PostedDocument],
+        prefix: str,
+        serial: int | None,
+    ) -> None:
+        head = head_of(document)
+        self.issued(head, prefix, serial)
+        if head.cancelled:
             return
         section = section_of(document, by_id)
         # One pass over the lines, without the sign: a credit note's HSN figures go to their
         # own table and are subtracted at the end (250,000 lines a month must stay cheap).
-        b2b = document.is_b2b
-        no_qty = document.kind is DocKind.DEBIT_NOTE  # a price rise moves no goods
-        hsn = self.hsn_minus if document.kind is DocKind.CREDIT_NOTE else self.hsn
-        rows: dict[Decimal, _Sums] = {}
-        untaxed: list[Decimal] | None = None
+        b2b = head.is_b2b
+        kind = head.kind
+        hsn = self.hsn_minus if kind is DocKind.CREDIT_NOTE else self.hsn
+        rows: _Rows = {}
+        untaxed: list[Figure] | None = None
         for line in document.lines:
             rate = line.gst_rate
             taxable, igst, cgst, sgst, cess = (
@@ -319,10 +475,10 @@ class _Return:
                 line.sgst,
                 line.cess,
             )
-            head = None
+            head_column = None
             if line.taxability is not Taxability.TAXABLE or not rate:
-                head = nil_head(document, line)
-            if head is None:
+                head_column = nil_head(document, line)
+            if head_column is None:
                 sums = rows.get(rate)
                 if sums is None:
                     rows[rate] = [taxable, igst, cgst, sgst, cess]
@@ -335,11 +491,9 @@ class _Return:
             else:
                 if untaxed is None:
                     untaxed = [ZERO, ZERO, ZERO]
-                untaxed[_NIL_COLUMNS.index(head)] += taxable
-            code = line.hsn
-            service = code.startswith("99")
-            key = (b2b, code, SERVICE_UQC if service else line.uqc, rate)
-            qty = ZERO if service or no_qty else line.qty
+                untaxed[_NIL_COLUMNS.index(head_column)] += taxable
+            key, counts_qty = _hsn_key(b2b, line.hsn, line.uqc, rate, kind)
+            qty = line.qty if counts_qty else ZERO
             row = hsn.get(key)
             if row is None:
                 hsn[key] = [qty, taxable, igst, cgst, sgst, cess]
@@ -350,65 +504,81 @@ class _Return:
                 row[3] += cgst
                 row[4] += sgst
                 row[5] += cess
-        if rows or untaxed is None:  # a document without lines still shows where it went
-            self._add_taxed(document, section, rows)
-        if untaxed is not None:
-            self._add_nil(document, untaxed)
+        self.place(head, section, rows, untaxed)
 
-    def _count(self, section: Section, document: PostedDocument, sums: Iterable[_Sums]) -> None:
+    def place(
+        self, head: OutwardHead, section: Section, rows: _Rows, untaxed: list[Figure] | None
+    ) -> None:
+        """A document's per-rate sums of taxed lines into its table, its untaxed ones (nil,
+        exempt, non-GST) into Table 8."""
+        if rows or untaxed is None:  # a document without lines still shows where it went
+            self._add_taxed(head, section, rows)
+        if untaxed is not None:
+            self._add_nil(head, untaxed)
+
+    def _count(self, section: Section, document: OutwardHead, sums: Iterable[_Sums]) -> None:
+        if not self.summarise:
+            return
         self.summary_ids[section].append(document.id)
         _accumulate(self.summary_sums[section], sums, document.kind is DocKind.CREDIT_NOTE)
 
-    def _add_taxed(
-        self, document: PostedDocument, section: Section, rows: dict[Decimal, _Sums]
-    ) -> None:
+    def _add_taxed(self, document: OutwardHead, section: Section, rows: _Rows) -> None:
         self._count(section, document, rows.values())
         if section is Section.B2CS:
             self._add_b2cs(document, rows)
         elif section is Section.EXP:
             assert document.export is not None
             kind = "WPAY" if document.export.with_payment else "WOPAY"
-            self.exp[kind].append(_export_entry(document, rows))
+            self.exp[kind].append(_export_entry(document, rows, self.units))
         elif section is Section.CDNUR:
-            self.cdnur.append(_cdnur_entry(document, rows))
+            self.cdnur.append(_cdnur_entry(document, rows, self.units))
         elif section is Section.B2CL:
             self.b2cl[document.place_of_supply].append(
                 {
                     "inum": document.number,
                     "idt": gst_date(document.doc_date),
                     "val": round_paise(document.grand_total),
-                    "itms": _items(rows, document.inter_state, igst_only=True),
+                    "itms": _items(rows, document.inter_state, self.units, igst_only=True),
                 }
             )
         else:  # B2B or CDNR: a registered buyer
             target = self.b2b if section is Section.B2B else self.cdnr
-            target[_ctin(document)].append(_registered_entry(document, rows))
+            target[_ctin(document)].append(_registered_entry(document, rows, self.units))
 
-    def _add_b2cs(self, document: PostedDocument, rows: dict[Decimal, _Sums]) -> None:
+    def _add_b2cs(self, document: OutwardHead, rows: _Rows) -> None:
         sply_ty = "INTER" if document.inter_state else "INTRA"
         credit = document.kind is DocKind.CREDIT_NOTE
         for rate, sums in rows.items():
             key = (sply_ty, document.place_of_supply, rate, "OE")
             total = self.b2cs.get(key)
             if total is None:
-                total = self.b2cs[key] = _zero_sums()
-            _accumulate(total, (sums,), credit)
+                total = self.b2cs[key] = self._zero_sums()
+            if credit:
+                _accumulate(total, (sums,), True)
+            else:  # most of a shop's month: kept inline
+                total[0] += sums[0]
+                total[1] += sums[1]
+                total[2] += sums[2]
+                total[3] += sums[3]
+                total[4] += sums[4]
 
-    def _add_nil(self, document: PostedDocument, untaxed: list[Decimal]) -> None:
+    def _add_nil(self, document: OutwardHead, untaxed: list[Figure]) -> None:
         sply_ty = ("INTR" if document.inter_state else "INTRA") + (
             "B2B" if document.is_b2b else "B2C"
         )
+        zero = self.units.zero
         amounts = self.nil.get(sply_ty)
         if amounts is None:
-            amounts = self.nil[sply_ty] = [ZERO, ZERO, ZERO]
-        sign = document.sign
+            amounts = self.nil[sply_ty] = [zero, zero, zero]
+        sign = -1 if document.kind is DocKind.CREDIT_NOTE else 1
         for index in range(3):
             amounts[index] += sign * untaxed[index]
-        self._count(Section.NIL, document, [[sum(untaxed, ZERO), ZERO, ZERO, ZERO, ZERO]])
+        self._count(Section.NIL, document, [[sum(untaxed, zero), zero, zero, zero, zero]])
 
     # --- output ---
 
     def json(self) -> dict[str, Any]:
+        units = self.units
         data: dict[str, Any] = {
             "gstin": self.gstin,
             "fp": self.period.fp,
@@ -425,8 +595,8 @@ class _Return:
                     "sply_ty": sply_ty,
                     "pos": pos,
                     "typ": typ,
-                    "rt": _rate(rate),
-                    **_tax_fields(sums, sply_ty == "INTER"),
+                    "rt": units.rate(rate),
+                    **_tax_fields(sums, sply_ty == "INTER", units),
                 }
                 for (sply_ty, pos, rate, typ), sums in sorted(self.b2cs.items())
             ]
@@ -446,7 +616,7 @@ class _Return:
                     {
                         "sply_ty": sply_ty,
                         **{
-                            column: round_paise(amount)
+                            column: units.money(amount)
                             for column, amount in zip(_NIL_COLUMNS, self.nil[sply_ty], strict=True)
                         },
                     }
@@ -461,11 +631,12 @@ class _Return:
         return data
 
     def _hsn_json(self) -> dict[str, Any]:
+        units = self.units
         split = self.period.start >= HSN_SPLIT_FROM
-        net: dict[tuple[bool, str, str, Decimal], list[Decimal]] = {}
+        net: dict[tuple[bool, str, str, Figure], list[Figure]] = {}
         for table, sign in ((self.hsn, 1), (self.hsn_minus, -1)):
             for (b2b, hsn, uqc, rate), values in table.items():
-                total = net.setdefault((b2b and split, hsn, uqc, rate), [ZERO] * 6)
+                total = net.setdefault((b2b and split, hsn, uqc, rate), [units.zero] * 6)
                 for index, value in enumerate(values):
                     total[index] += sign * value
 
@@ -473,19 +644,19 @@ class _Return:
             keys = sorted(key for key in net if key[0] is b2b)
             out = []
             for num, key in enumerate(keys, start=1):
-                qty, txval, iamt, camt, samt, csamt = (round_paise(v) for v in net[key])
+                qty, txval, iamt, camt, samt, csamt = net[key]
                 out.append(
                     {
                         "num": num,
                         "hsn_sc": key[1],
                         "uqc": key[2],
-                        "qty": qty,
-                        "rt": _rate(key[3]),
-                        "txval": txval,
-                        "iamt": iamt,
-                        "camt": camt,
-                        "samt": samt,
-                        "csamt": csamt,
+                        "qty": units.quantity(qty),
+                        "rt": units.rate(key[3]),
+                        "txval": units.money(txval),
+                        "iamt": units.money(iamt),
+                        "camt": units.money(camt),
+                        "samt": units.money(samt),
+                        "csamt": units.money(csamt),
                     }
                 )
             return out
@@ -515,23 +686,22 @@ class _Return:
             details.append({"doc_num": nature, "docs": docs})
         return details
 
-    def summary(self, documents: Sequence[PostedDocument]) -> Gstr1Summary:
+    def summary(self) -> Gstr1Summary:
         rows = []
         for section in Section:
             ids = self.summary_ids.get(section)
             if not ids:
                 continue
-            taxable, igst, cgst, sgst, cess = self.summary_sums[section]
+            taxable, igst, cgst, sgst, cess = map(self.units.summed, self.summary_sums[section])
             rows.append(
                 SectionSummary(section, len(ids), taxable, igst, cgst, sgst, cess, tuple(ids))
             )
-        reported = [d for d in documents if is_reported(d, self.period)]
         return Gstr1Summary(
             gstin=self.gstin,
             period=self.period,
             rows=tuple(rows),
-            documents_issued=len(reported),
-            documents_cancelled=sum(1 for d in reported if d.cancelled),
+            documents_issued=self.reported,
+            documents_cancelled=self.cancelled,
         )
 
 
@@ -539,7 +709,7 @@ _NIL_COLUMNS = ("nil_amt", "expt_amt", "ngsup_amt")
 _NIL_SUPPLY_TYPES = ("INTRB2B", "INTRAB2B", "INTRB2C", "INTRAB2C")
 
 
-def _registered_entry(document: PostedDocument, rows: dict[Decimal, _Sums]) -> dict[str, Any]:
+def _registered_entry(document: OutwardHead, rows: _Rows, units: _Units) -> dict[str, Any]:
     """A b2b invoice or a cdnr note."""
     if document.kind in NOTE_KINDS:
         head = {
@@ -555,11 +725,11 @@ def _registered_entry(document: PostedDocument, rows: dict[Decimal, _Sums]) -> d
         "pos": document.place_of_supply,
         "rchrg": "Y" if document.reverse_charge else "N",
         "inv_typ": _invoice_type(document),
-        "itms": _items(rows, document.inter_state, igst_only=False),
+        "itms": _items(rows, document.inter_state, units, igst_only=False),
     }
 
 
-def _cdnur_entry(document: PostedDocument, rows: dict[Decimal, _Sums]) -> dict[str, Any]:
+def _cdnur_entry(document: OutwardHead, rows: _Rows, units: _Units) -> dict[str, Any]:
     note: dict[str, Any] = {
         "typ": _cdnur_type(document),
         "ntty": _note_type(document),
@@ -569,11 +739,11 @@ def _cdnur_entry(document: PostedDocument, rows: dict[Decimal, _Sums]) -> dict[s
     }
     if document.export is None:
         note["pos"] = document.place_of_supply
-    note["itms"] = _items(rows, True, igst_only=True)
+    note["itms"] = _items(rows, True, units, igst_only=True)
     return note
 
 
-def _export_entry(document: PostedDocument, rows: dict[Decimal, _Sums]) -> dict[str, Any]:
+def _export_entry(document: OutwardHead, rows: _Rows, units: _Units) -> dict[str, Any]:
     assert document.export is not None
     export = document.export
     invoice: dict[str, Any] = {
@@ -588,63 +758,155 @@ def _export_entry(document: PostedDocument, rows: dict[Decimal, _Sums]) -> dict[
         invoice["sbnum"] = export.shipping_bill
     if export.shipping_bill_date is not None:
         invoice["sbdt"] = gst_date(export.shipping_bill_date)
+    money = units.money
     invoice["itms"] = [
         {
-            "txval": round_paise(sums[0]),
-            "rt": _rate(rate),
-            "iamt": round_paise(sums[1]),
-            "csamt": round_paise(sums[4]),
+            "txval": money(sums[0]),
+            "rt": units.rate(rate),
+            "iamt": money(sums[1]),
+            "csamt": money(sums[4]),
         }
         for rate, sums in sorted(rows.items())
     ]
     return invoice
 
 
-def _ctin(document: PostedDocument) -> str:
-    return (document.counterparty.gstin or "").replace(" ", "").replace("-", "").upper()
+def _ctin(document: OutwardHead) -> str:
+    return document.gstin.replace(" ", "").replace("-", "").upper()
 
 
-def _invoice_type(document: PostedDocument) -> str:
+def _invoice_type(document: OutwardHead) -> str:
     if document.to_sez:
         return "SEWP" if document.igst > 0 else "SEWOP"
     return "R"
 
 
-def _note_type(document: PostedDocument) -> str:
+def _note_type(document: OutwardHead) -> str:
     return "C" if document.kind is DocKind.CREDIT_NOTE else "D"
 
 
-def _cdnur_type(document: PostedDocument) -> str:
+def _cdnur_type(document: OutwardHead) -> str:
     if document.export is None:
         return "B2CL"
     return "EXPWP" if document.export.with_payment else "EXPWOP"
 
 
-def _compile(gstin: str, period: ReturnPeriod, documents: Sequence[PostedDocument]) -> _Return:
+_P = TypeVar("_P", bound=Placeable)
+
+
+def _in_filing_order(documents: Iterable[_P]) -> list[tuple[_P, str, int | None]]:
+    """Date, then series and serial: INV/9 before INV/10. Every table keeps this order. Each
+    comes with its series and serial (Table 13 counts by them)."""
+    keyed = []
+    for document in documents:
+        prefix, serial = series_of(document.number)
+        order = (document.doc_date, prefix, -1 if serial is None else serial, document.number)
+        keyed.append((order, document, prefix, serial))
+    keyed.sort(key=itemgetter(0))
+    return [(document, prefix, serial) for _, document, prefix, serial in keyed]
+
+
+def _compile(
+    gstin: str, period: ReturnPeriod, documents: Sequence[PostedDocument], *, summarise: bool
+) -> _Return:
     filer = parse_gstin(gstin).value
     by_id = {document.id: document for document in documents}
-    # Date, then series and serial: INV/9 before INV/10. Every table keeps this order.
-    ordered = sorted(
-        (d for d in documents if is_reported(d, period)),
-        key=lambda d: (d.doc_date, _natural(d.number)),
-    )
-    result = _Return(filer, period)
-    for document in ordered:
-        result.add(document, by_id)
+    result = _Return(filer, period, _DOCUMENT_UNITS, summarise=summarise)
+    for document, prefix, serial in _in_filing_order(
+        d for d in documents if is_reported(d, period)
+    ):
+        result.add(document, by_id, prefix, serial)
     return result
 
 
 def gstr1(gstin: str, period: ReturnPeriod, documents: Sequence[PostedDocument]) -> dict[str, Any]:
     """The GSTR-1 of ``gstin`` for ``period`` in the offline tool's JSON shape (Decimal amounts;
     write it with ``gstr1_json``). Raises InvalidGstin or UnplaceableDocument."""
-    return _compile(gstin, period, documents).json()
+    return _compile(gstin, period, documents, summarise=False).json()
 
 
 def gstr1_summary(
     gstin: str, period: ReturnPeriod, documents: Sequence[PostedDocument]
 ) -> Gstr1Summary:
     """Per table: documents, taxable value and tax (signed), and the documents behind it."""
-    return _compile(gstin, period, documents).summary(documents)
+    return _compile(gstin, period, documents, summarise=True).summary()
+
+
+# --- from stored sums --------------------------------------------------------------------------
+
+# One document's lines grouped by taxability, GST rate and "at 0% with no tax", summed as
+# stored: (document id, taxability, rate in hundredths of a percent, untaxed at 0%,
+# taxable, igst, cgst, sgst, cess in paise).
+RateGroup = tuple[int, str, int, bool, int, int, int, int, int]
+# Lines of the period's reported, uncancelled documents grouped by (registered buyer, kind,
+# HSN, UQC, rate): (b2b, kind, hsn, uqc, rate in hundredths, qty in thousandths, taxable,
+# igst, cgst, sgst, cess in paise).
+HsnGroup = tuple[bool, str, str, str, int, int, int, int, int, int, int]
+
+_TAXABILITY = {t.value: t for t in Taxability}
+_KINDS = {k.value: k for k in DocKind}
+
+
+def _compile_stored(
+    gstin: str,
+    period: ReturnPeriod,
+    heads: Sequence[OutwardHead],
+    originals: Mapping[DocumentId, OutwardHead],
+    rate_groups: Iterable[RateGroup],
+    hsn_groups: Iterable[HsnGroup],
+) -> _Return:
+    filer = parse_gstin(gstin).value
+    by_id: dict[DocumentId, OutwardHead] = {**originals, **{head.id: head for head in heads}}
+    # Each document's rows by rate, and its untaxed sums by Table 8 column, as ``add`` makes
+    # them from the lines.
+    taxed: dict[int, _Rows] = defaultdict(dict)
+    untaxed: dict[int, list[Figure]] = {}
+    for document_id, taxability, rate, at_zero, taxable, igst, cgst, sgst, cess in rate_groups:
+        sums: _Sums = [taxable, igst, cgst, sgst, cess]
+        column = None
+        if taxability != Taxability.TAXABLE or not rate:
+            head = by_id[DocumentId(document_id)]
+            zero_rated = head.export is not None or head.to_sez
+            column = _nil_column(_TAXABILITY[taxability], bool(at_zero), zero_rated)
+        if column is None:
+            rows = taxed[document_id]
+            found = rows.get(rate)
+            if found is None:
+                rows[rate] = sums
+            else:  # a zero-rated supply's 0% lines, with and without tax
+                _accumulate(found, (sums,), False)
+        else:
+            untaxed.setdefault(document_id, [0, 0, 0])[_NIL_COLUMNS.index(column)] += taxable
+    result = _Return(filer, period, _stored_units(), summarise=False)
+    for head, prefix, serial in _in_filing_order(h for h in heads if is_reported(h, period)):
+        result.issued(head, prefix, serial)
+        if not head.cancelled:
+            section = section_of(head, by_id)
+            result.place(head, section, taxed.get(head.id, {}), untaxed.get(head.id))
+    for b2b, kind_value, code, uqc, rate, qty, *sums in hsn_groups:
+        kind = _KINDS[kind_value]
+        key, counts_qty = _hsn_key(bool(b2b), code, uqc, rate, kind)
+        hsn = result.hsn_minus if kind is DocKind.CREDIT_NOTE else result.hsn
+        row = hsn.setdefault(key, [0, 0, 0, 0, 0, 0])
+        row[0] += qty if counts_qty else 0
+        for index, value in enumerate(sums, start=1):
+            row[index] += value
+    return result
+
+
+def gstr1_from_stored(
+    gstin: str,
+    period: ReturnPeriod,
+    heads: Sequence[OutwardHead],
+    originals: Mapping[DocumentId, OutwardHead],
+    rate_groups: Iterable[RateGroup],
+    hsn_groups: Iterable[HsnGroup],
+) -> dict[str, Any]:
+    """``gstr1`` from sums a database grouped: ``heads`` are the period's documents (at least
+    the reported ones, cancelled included), ``originals`` the heads the notes name that are
+    not among them; ``rate_groups`` and ``hsn_groups`` sum the lines of the reported,
+    uncancelled ones. The same dict as ``gstr1`` on those documents (tested)."""
+    return _compile_stored(gstin, period, heads, originals, rate_groups, hsn_groups).json()
 
 
 # --- JSON text ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import pdfplumber
 import pytest
 
 from app.billing.model import (
@@ -19,6 +20,7 @@ from app.billing.model import (
     Tender,
 )
 from app.billing.parties import add_party
+from app.billing.queries import documents_between, party_by_name
 from app.billing.service import post_document
 from app.cli.main import main
 from app.errors import PeriodLocked
@@ -95,6 +97,36 @@ def test_gstr3b_counts_purchases_as_input_tax(shop: Company, tmp_path: Path) -> 
     assert data["sup_details"]["osup_det"]["iamt"] == 225
 
 
+def test_summaries_as_pdf(shop: Company, tmp_path: Path) -> None:
+    # A composition dealer charges no tax; what we buy from one goes to GSTR-3B table 5.
+    joshi = add_party(
+        shop,
+        PartyDraft("Joshi Dairy", PartyKind.SUPPLIER, gstin="27AKLPJ6203R1ZM", composition=True),
+    )
+    ghee = DraftLine("Cow ghee", D("4"), D("450"), D("5"), hsn="0405", uqc="LTR")
+    post_document(
+        shop,
+        DocumentDraft(DocKind.PURCHASE_BILL, DAY, (ghee,), party_id=joshi, supplier_number="J-7"),
+    )
+    gstr1_pdf, gstr3b_pdf = tmp_path / "gstr1.pdf", tmp_path / "gstr3b.pdf"
+    assert main(["gst", "gstr1", "--period", "2025-06", "--pdf", str(gstr1_pdf)]) == 0
+    assert main(["gst", "gstr3b", "--period", "2025-06", "--pdf", str(gstr3b_pdf)]) == 0
+    with pdfplumber.open(gstr1_pdf) as pdf:
+        one = "\n".join(page.extract_text() for page in pdf.pages)
+    with pdfplumber.open(gstr3b_pdf) as pdf:
+        three = "\n".join(page.extract_text() for page in pdf.pages)
+    assert "GSTR-1 27AAPFU0939F1ZV June 2025" in one
+    assert "GSTR-3B 27AAPFU0939F1ZV June 2025" in three
+    # Rao Stores: 4,500 at 5% inter-state, IGST 225; the counter sale: 120 with 18% inside,
+    # taxable 101.69 and CGST = SGST = 9.15.
+    assert "B2B invoices 1 4,500.00 225.00 0.00 0.00 0.00" in one
+    assert "B2C others 1 101.69 0.00 9.15 9.15 0.00" in one
+    # The purchase from Gupta: 4,500 at 5% within Maharashtra, 112.50 each of CGST and SGST.
+    assert "ITC available: all other ITC 0.00 112.50 112.50 0.00" in three
+    # Joshi Dairy's bill: 4 x 450 = 1,800 with no tax, intra-state, in table 5.
+    assert "nil rated: intra-state 1,800.00" in three
+
+
 def test_readiness_blocks_an_export_until_fixed(
     shop: Company, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -107,6 +139,41 @@ def test_readiness_blocks_an_export_until_fixed(
     out = tmp_path / "gstr1.json"
     assert main(["gst", "gstr1", "--period", "2025-06", "--out", str(out)]) == 1
     assert not out.exists()
+
+
+def test_einvoice_for_a_period_takes_only_invoices_and_notes(
+    shop: Company, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Quotations, orders, challans and bills of supply to a registered buyer are outward
+    documents too, but the IRP takes only tax invoices and credit/debit notes (gst.md §6.2):
+    the period's batch leaves them out instead of refusing the whole batch."""
+    rice = DraftLine("Basmati rice", D("2"), D("450"), D("5"), hsn="1006", uqc="KGS")
+    with shop.reader() as conn:
+        rao = party_by_name(conn, "Rao Stores").id
+    for kind in (DocKind.QUOTATION, DocKind.SALES_ORDER, DocKind.DELIVERY_CHALLAN):
+        post_document(shop, DocumentDraft(kind, DAY, (rice,), party_id=rao))
+    exempt = DraftLine("Fresh milk", D("1"), D("60"), D("0"), hsn="0401", uqc="LTR")
+    post_document(shop, DocumentDraft(DocKind.BILL_OF_SUPPLY, DAY, (exempt,), party_id=rao))
+    with shop.reader() as conn:
+        invoice = next(
+            d for d in documents_between(conn, DAY, DAY) if d.kind is DocKind.SALES_INVOICE
+        )
+    one = DraftLine("Basmati rice", D("1"), D("450"), D("5"), hsn="1006", uqc="KGS")
+    post_document(
+        shop,
+        DocumentDraft(
+            DocKind.CREDIT_NOTE, DAY, (one,), party_id=rao, original_id=invoice.id, reason="Return"
+        ),
+    )
+    out = tmp_path / "einv.json"
+    args = ["gst", "einvoice", "--period", "2025-06", "--pin", "411030", "--town", "Pune"]
+    assert main([*args, "--out", str(out)]) == 0
+    requests = json.loads(out.read_text())
+    assert [(r["DocDtls"]["Typ"], r["ValDtls"]["TotInvVal"]) for r in requests] == [
+        ("INV", 4725),
+        ("CRN", 473),  # 450 + 5% IGST 22.50 = 472.50, rounded half up to the rupee
+    ]
+    assert all(validate_einvoice(r) == [] for r in requests)
 
 
 def test_einvoice_for_a_period_and_filing_lock(
