@@ -179,6 +179,10 @@ def update_party(company: Company, party_id: PartyId, draft: PartyDraft) -> None
         uow.conn.execute(
             parties.update().where(parties.c.id == party_id).values(**row, updated_at=_now())
         )
+        if row["name"] != current.name:
+            # One party, one ledger account: the account takes the new name too, so the
+            # ledger, the trial balance and the party list agree.
+            ledger.rename_account_in(uow, AccountId(current.account_id), row["name"])
         changed = {k: v for k, v in row.items() if getattr(current, k, v) != v}
         uow.record("party.update", "party", party_id, {k: str(v) for k, v in changed.items()})
         uow.commit()

@@ -79,7 +79,8 @@ def test_demo_is_built_in_the_background_then_unlocks(qtbot: QtBot, runner: Runn
     activate(qtbot, dialog)
     qtbot.keyClick(dialog, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     assert dialog.chooser.busy.isVisible()  # the UI answers while the demo is built
-    qtbot.waitUntil(lambda: dialog.pages.currentWidget() is dialog.login, timeout=30_000)
+    # The demo posts about 1,800 bills, receipts and payments through the billing services.
+    qtbot.waitUntil(lambda: dialog.pages.currentWidget() is dialog.login, timeout=90_000)
     with qtbot.waitSignal(dialog.accepted, timeout=10_000):
         qtbot.keyClick(dialog.login.password, Qt.Key.Key_Return)  # the demo password is filled
     wait_idle(qtbot, runner)

@@ -35,36 +35,16 @@ from app.ledger.model import financial_year
 from app.money import ZERO, format_inr
 from app.storage.access import Permission
 from app.storage.company import Company
-from app.ui.batched import BatchedTableModel, ModelIndex
+from app.ui.batched import ModelIndex
 from app.ui.ops import JobContext, Runner, show_error
-from app.ui.pages.bill_printing import printing_available, save_bill_pdf
+from app.ui.pages.bill_printing import BillOutput, printing_available, save_bill_pdf
 from app.ui.pages.invoice_form import InvoiceForm
+from app.ui.row_table import RowsTableModel
 from app.ui.widgets import DateField
 
 
-class DocumentsTableModel(BatchedTableModel):
+class DocumentsTableModel(RowsTableModel[DocumentRow]):
     headers = ("Date", "Number", "Kind", "Party", "GSTIN", "Taxable", "Tax", "Total", "Status")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[DocumentRow] = []
-
-    def set_rows(self, rows: list[DocumentRow]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.shown = min(len(rows), self.batch)
-        self.endResetModel()
-
-    def available(self) -> int:
-        return len(self.rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> object:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.headers[section]
-        return None
 
     def data(self, index: ModelIndex, role: int = 0) -> object:
         if not index.isValid():
@@ -146,6 +126,17 @@ class DocumentView(QDialog):
             pdf = QPushButton("Save PDF")
             pdf.clicked.connect(self.save_pdf)
             buttons.addButton(pdf, QDialogButtonBox.ButtonRole.ActionRole)
+            self.output = BillOutput(self, company, runner, self.message.setText)
+            for text, name, keys, slot in (
+                ("&Print…", "printButton", "Ctrl+P", lambda: self.output.print_bill(self.doc)),
+                ("&Email…", "emailButton", "Ctrl+E", lambda: self.output.email_bill(self.doc)),
+            ):
+                button = QPushButton(text)
+                button.setObjectName(name)
+                button.setToolTip(keys)
+                button.clicked.connect(slot)
+                QShortcut(QKeySequence(keys), self, slot)
+                buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
         layout = QVBoxLayout(self)
         layout.addWidget(head)
         layout.addWidget(lines, 1)

@@ -18,29 +18,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QHideEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from app.billing import counter
 from app.billing import queries as billing_queries
-from app.billing.cart import Cart, CartCustomer, CartTerms
+from app.billing.cart import Cart, CartCustomer, CartLine, CartTerms
 from app.billing.model import Tender
 from app.billing.service import ROUNDING_SETTING, Posted, company_scheme, post_document
 from app.errors import AppError
@@ -60,6 +57,7 @@ from app.ui.pages.pos_dialogs import (
     ShiftDialog,
     local_time,
 )
+from app.ui.pages.pos_lines import BillTable
 from app.ui.pages.pos_scanner import ScanWedge
 
 log = logging.getLogger(__name__)
@@ -67,6 +65,7 @@ log = logging.getLogger(__name__)
 SEARCH_DELAY_MS = 120  # wait for a pause in typing before searching
 LINE_COMMANDS = {"*": "quantity", "@": "price", "%": "discount"}
 COLUMNS = ("#", "Item", "Qty", "Unit", "Price", "Disc %", "Amount")
+RIGHT_ALIGNED = frozenset({0, 2, 4, 5, 6})  # the figures
 _OVERRIDES = frozenset(
     {
         Qt.Key.Key_F2,
@@ -91,6 +90,19 @@ def parse_number(text: str) -> Decimal | None:
 def qty_text(qty: Decimal) -> str:
     text = f"{qty:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@lru_cache(maxsize=512)
+def line_cells(line: CartLine) -> tuple[str, ...]:
+    """A line as the bill shows it after its number; kept, as a scan changes one line."""
+    return (
+        line.description,
+        qty_text(line.qty),
+        line.uqc,
+        format_inr(line.unit_price),
+        qty_text(line.discount_pct) if line.discount_pct else "",
+        format_inr(line.amount),
+    )
 
 
 @dataclass(frozen=True)
@@ -174,16 +186,8 @@ class PosPage(QWidget):
         self._lay_out()
 
     def _build_table(self) -> None:
-        self.table = QTableWidget(0, len(COLUMNS))
+        self.table = BillTable(COLUMNS, RIGHT_ALIGNED, stretch=1)
         self.table.setObjectName("posLines")
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.setStyleSheet("font-size: 15px;")
 
     def _build_totals(self) -> None:
         self.total_label = QLabel("₹0.00")
@@ -257,7 +261,9 @@ class PosPage(QWidget):
         super().hideEvent(event)
 
     def say(self, text: str, *, problem: bool = False) -> None:
-        self.message.setStyleSheet("color: #b91c1c;" if problem else "color: #065f46;")
+        style = "color: #b91c1c;" if problem else "color: #065f46;"
+        if self.message.styleSheet() != style:  # re-styling re-polishes: only on a change
+            self.message.setStyleSheet(style)
         self.message.setText(text)
         if problem:
             QApplication.beep()
@@ -349,24 +355,9 @@ class PosPage(QWidget):
     def refresh(self, select: int | None = None) -> None:
         """Paint the lines and the totals from the cart."""
         current = self.current_line if select is None else select
-        self.table.setRowCount(len(self.cart.lines))
-        for row, line in enumerate(self.cart.lines):
-            cells = (
-                str(row + 1),
-                line.description,
-                qty_text(line.qty),
-                line.uqc,
-                format_inr(line.unit_price),
-                qty_text(line.discount_pct) if line.discount_pct else "",
-                format_inr(line.amount),
-            )
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if column in (0, 2, 4, 5, 6):
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
-                self.table.setItem(row, column, item)
+        self.table.show_rows(
+            [(str(row + 1), *line_cells(line)) for row, line in enumerate(self.cart.lines)]
+        )
         if self.cart.lines:
             self.table.selectRow(max(0, min(current, len(self.cart.lines) - 1)))
         try:
