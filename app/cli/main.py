@@ -19,7 +19,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 # Modules that declare their own subcommand groups in app/cli/<name>_args.py, each with
 # ``add_commands(groups)``: parser only, cheap to import; handlers load when they run.
-MODULE_COMMANDS: tuple[str, ...] = ("inventory", "assistant", "documents", "billing")
+MODULE_COMMANDS: tuple[str, ...] = ("inventory", "assistant", "documents", "billing", "sync")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +29,13 @@ def build_parser() -> argparse.ArgumentParser:
         "'bahi' alone or 'bahi gui [--company DIR]' opens the desktop program.",
     )
     parser.add_argument("--version", action="version", version=f"bahi {APP_VERSION}")
+    # Listed for --help only: app.launch runs it before this parser (it also loads the GUI).
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation (encrypted company, vouchers, invoice PDF, OCR, GUI) "
+        "and exit; one line per check",
+    )
     groups = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     company = groups.add_parser("company", help="create, inspect and unlock companies")

@@ -237,10 +237,14 @@ class Runner(QObject):
         on_progress: Callable[[int, int, str], None] | None,
         progress: QWidget | None,
     ) -> Job:
-        if self._stopped:
-            raise RuntimeError("the runner has been shut down")
-        # Everything is connected before the job starts: a fast job cannot finish unheard.
         job = Job(name, fn)
+        if self._stopped:
+            # A timer of a page that outlived its company (a search pause, the backup check):
+            # there is nothing left to run it on, and nothing to show.
+            log.info("%s was asked for after the company closed; not run", name)
+            job.done = True
+            return job
+        # Everything is connected before the job starts: a fast job cannot finish unheard.
         if on_done is not None:
             job.succeeded.connect(on_done)
         job.failed.connect(on_error if on_error is not None else self._default_error)

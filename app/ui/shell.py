@@ -30,22 +30,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.billing.checks import check_company
 from app.config import APP_NAME
-from app.ledger.checks import BooksCheck, check_books
+from app.ledger.checks import BooksCheck
 from app.ledger.model import VoucherType, financial_year
 from app.storage.backup import BackupInfo, automatic_backup
 from app.storage.company import Company
 from app.storage.settings import auto_lock_minutes
 from app.ui.lock import IdleWatch, LockScreen
 from app.ui.ops import JobContext, Runner, watch
+from app.ui.pages.assistant import AssistantPage
 from app.ui.pages.billing_pages import BillingPages
 from app.ui.pages.dashboard import DashboardPage
+from app.ui.pages.documents import DocumentsPage
 from app.ui.pages.gst import GstPage
+from app.ui.pages.inventory import InventoryPage
 from app.ui.pages.report_viewer import REPORTS, ReportViewer
 from app.ui.pages.reports import ReportsPage
 from app.ui.pages.settings import SettingsPage
 from app.ui.pages.voucher_entry import VoucherEntryPage
-from app.ui.widgets import placeholder_page
+from app.ui.sync_engine import SyncEngine
 
 log = logging.getLogger(__name__)
 
@@ -66,23 +70,6 @@ SCREENS = (
     "Assistant",
     "Settings",
 )
-
-# What each module not built yet will do: a page that explains, not an empty one.
-COMING: dict[str, str] = {
-    "Inventory": (
-        "Items with HSN codes, units, godowns and batches; stock moves with every sale and "
-        "purchase, valued by FIFO or average cost, with reorder levels that warn you in time."
-    ),
-    "Documents": (
-        "Drop in a supplier's bill as a PDF or photo: Bahi reads it on this computer and "
-        "prepares a purchase entry for you to check and post."
-    ),
-    "Assistant": (
-        "Ask questions about your books in plain words (who owes me the most? what did I "
-        "spend on electricity?), answered by a language model that runs on this computer, "
-        "so your data never leaves it."
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -189,24 +176,10 @@ class MainWindow(QMainWindow):
             "QListWidget#rail::item:selected { background: #f59e0b; color: #111827; }"
         )
         self.pages = QStackedWidget()
-        self.ledger = LedgerPage(company, runner)
-        self.dashboard = DashboardPage(company, runner)
-        self.dashboard.open_report.connect(self.open_report)
-        self.ledger.vouchers.posted.connect(lambda _posted: self.dashboard.refresh())
-        self.settings = SettingsPage(company, runner)
-        self.gst = GstPage(company, runner)
-        self.billing = BillingPages.build(company, runner)
-        self.billing.pos.posted.connect(lambda _posted: self.dashboard.refresh())
-        built: dict[str, QWidget] = {
-            "Ledger": self.ledger,
-            "Dashboard": self.dashboard,
-            "Settings": self.settings,
-            "GST": self.gst,
-            **self.billing.by_screen(),
-        }
+        built = self._build_pages()
         self._page_by_name: dict[str, QWidget] = {}
         for index, name in enumerate(SCREENS):
-            page = built.get(name) or placeholder_page(name, COMING[name])
+            page = built[name]
             self.pages.addWidget(page)
             self._page_by_name[name] = page
             item = QListWidgetItem(name)
@@ -238,6 +211,35 @@ class MainWindow(QMainWindow):
         self._add_shortcuts()
         self.show_screen("Dashboard")
 
+    def _build_pages(self) -> dict[str, QWidget]:
+        """One page per screen, with the signals that keep the dashboard current."""
+        company, runner = self.company, self.runner
+        self.ledger = LedgerPage(company, runner)
+        self.dashboard = DashboardPage(company, runner)
+        self.dashboard.open_report.connect(self.open_report)
+        self.ledger.vouchers.posted.connect(lambda _posted: self.dashboard.refresh())
+        self.settings = SettingsPage(company, runner)
+        self.gst = GstPage(company, runner)
+        self.inventory = InventoryPage(company, runner)
+        self.inventory.stock_changed.connect(self.dashboard.refresh)
+        self.billing = BillingPages.build(company, runner)
+        self.billing.pos.posted.connect(lambda _posted: self.dashboard.refresh())
+        self.documents = DocumentsPage(company, runner)
+        self.documents.posted.connect(lambda _posted: self.billing.refresh())
+        self.assistant = self._assistant_page()
+        # The model loaded on the Assistant page also fills bills' missing fields.
+        self.assistant.models.runtime_changed.connect(self.documents.set_runtime)
+        return {
+            "Ledger": self.ledger,
+            "Dashboard": self.dashboard,
+            "Settings": self.settings,
+            "GST": self.gst,
+            "Documents": self.documents,
+            "Inventory": self.inventory,
+            "Assistant": self.assistant,
+            **self.billing.by_screen(),
+        }
+
     def _start_timers(self) -> None:
         """Auto-lock after idle time and the automatic backup check."""
         company = self.company
@@ -249,7 +251,11 @@ class MainWindow(QMainWindow):
         self.backup_timer = QTimer(self)
         self.backup_timer.timeout.connect(self.run_automatic_backup)
         self.backup_timer.start(BACKUP_CHECK_MS)
-        QTimer.singleShot(BACKUP_FIRST_CHECK_MS, self.run_automatic_backup)
+        # A child timer, not QTimer.singleShot: it dies with the window, never after it.
+        self.first_backup_timer = QTimer(self)
+        self.first_backup_timer.setSingleShot(True)
+        self.first_backup_timer.timeout.connect(self.run_automatic_backup)
+        self.first_backup_timer.start(BACKUP_FIRST_CHECK_MS)
 
     # -- status bar and commands -------------------------------------------------------------
     def _build_status_bar(self) -> None:
@@ -267,6 +273,13 @@ class MainWindow(QMainWindow):
         for label in (self.status_user, self.status_year, self.status_sync):
             bar.addPermanentWidget(label)
         bar.addPermanentWidget(QLabel("Ctrl+K: go to anything"))
+        self.sync_engine = SyncEngine(self.company, self.runner, self.status_sync, parent=self)
+        self.sync_engine.open_requested.connect(self.open_sync_page)
+        sync_page = self.settings.sync
+        self.sync_engine.state_changed.connect(sync_page.engine_changed)
+        sync_page.sync_requested.connect(self.sync_engine.sync_now)
+        sync_page.membership_changed.connect(self.sync_engine.start)  # paired: begin syncing
+        self.sync_engine.start()
 
     def _build_commands(self) -> list[Command]:
         commands = [
@@ -286,6 +299,8 @@ class MainWindow(QMainWindow):
         commands += [
             Command("Trial balance", "", self.open_trial_balance),
             Command("Check the books", "", self.run_check_books),
+            Command("Sync now", "", self.sync_engine.sync_now),
+            Command("Sync: devices, conflicts and pairing", "", self.open_sync_page),
             Command("GSTR-1 summary", "", self._gst_opener(0)),
             Command("GSTR-3B summary", "", self._gst_opener(1)),
             Command("GST problems before filing", "", self._gst_opener(2)),
@@ -341,6 +356,11 @@ class MainWindow(QMainWindow):
         self.ledger.setCurrentWidget(self.ledger.vouchers)
         self.ledger.vouchers.start(kind)
 
+    def open_sync_page(self) -> None:
+        """Settings on its Sync tab (also a click on the status bar's sync label)."""
+        self.show_screen("Settings")
+        self.settings.setCurrentWidget(self.settings.sync)
+
     def open_gst(self, tab: int) -> None:
         """The GST page on one of its tabs: 0 GSTR-1, 1 GSTR-3B, 2 problems."""
         self.show_screen("GST")
@@ -350,6 +370,18 @@ class MainWindow(QMainWindow):
         self.show_screen("Ledger")
         self.ledger.setCurrentWidget(self.ledger.reports)
         self.ledger.reports.trial_balance.table.setFocus()
+
+    def _assistant_page(self) -> AssistantPage:
+        page = AssistantPage(self.company, self.runner)
+        page.open_report.connect(self.open_report)
+        page.report_period.connect(self._report_period)
+        return page
+
+    def _report_period(self, start: date | None, end: date) -> None:
+        """An assistant answer's period, set on the report viewer before its report opens."""
+        if start is not None:
+            self.ledger.viewer.start.set_date(start)
+        self.ledger.viewer.end.set_date(end)
 
     def open_report(self, name: str, account: str) -> None:
         """A report by name (a dashboard tile, the palette); a screen name opens the screen."""
@@ -395,8 +427,10 @@ class MainWindow(QMainWindow):
         company = self.company
 
         def read(ctx: JobContext) -> BooksCheck:
-            ctx.progress(0, 0, "Checking balances, the audit chain and the day totals…")
-            return check_books(company)
+            ctx.progress(0, 0, "Checking balances, the audit chain, stock and documents…")
+            # The whole-company check: the ledger's, plus stock against its moves and every
+            # document against its voucher and series.
+            return check_company(company)
 
         job = self.runner.read("Check the books", read, on_done=self._books_checked)
         watch(job, self)
@@ -465,6 +499,7 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Discard:
                 event.ignore()
                 return
+        self.sync_engine.stop()
         self.runner.settle()  # let a write in progress finish whole
         self.billing.pos.hold_on_close()  # a bill left on the counter is there next time
         event.accept()

@@ -1,14 +1,21 @@
-"""Small widgets shared by pages: a typed date field and text for amounts."""
+"""Small widgets shared by pages: a typed date field, text for amounts, status lines and the
+way a page shows a failed job."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
-from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QPushButton, QWidget
 
 from app.money import format_inr
+from app.storage.company import Company
+from app.ui.ops import Runner, error_text, show_error
+
+BAD = "color: #b91c1c;"  # style of a fault or of what to fix
+GOOD = "color: #065f46;"  # style of a check passed or of work done
 
 _DATE = re.compile(r"^\s*(\d{1,2})\s*[-/. ]\s*(\d{1,2})(?:\s*[-/. ]\s*(\d{2}|\d{4}))?\s*$")
 
@@ -63,18 +70,51 @@ def dr_cr(amount: Decimal) -> str:
     return f"{format_inr(abs(amount))} {'Dr' if amount > 0 else 'Cr'}"
 
 
-def placeholder_page(title: str, text: str) -> QWidget:
-    """A page for a module not built yet: it says what the module will do."""
-    page = QWidget()
-    layout = QVBoxLayout(page)
-    heading = QLabel(f"<h2>{title}</h2>")
-    body = QLabel(text)
-    body.setWordWrap(True)
-    body.setStyleSheet("font-size: 14px;")
-    body.setMaximumWidth(640)
-    soon = QLabel("<i>Coming in a later release.</i>")
-    layout.addWidget(heading)
-    layout.addWidget(body)
-    layout.addWidget(soon)
-    layout.addStretch(1)
-    return page
+def show_failure(parent: QWidget, exc: BaseException, say: Callable[[str], None]) -> None:
+    """An expected error (``AppError``) said in the page's own words; anything else as the
+    crash dialog."""
+    text = error_text(exc)
+    if text is None:
+        show_error(parent, exc)
+    else:
+        say(text)
+
+
+def problems_label(name: str) -> QLabel:
+    """The red line under a form that names what to fix before it can be saved."""
+    label = QLabel()
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setStyleSheet(BAD)
+    return label
+
+
+def save_cancel_buttons(
+    dialog: QDialog, save: Callable[[], None]
+) -> tuple[QDialogButtonBox, QPushButton]:
+    """A form's Save and Cancel: Save calls ``save``, Cancel rejects the dialog."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.accepted.connect(save)
+    buttons.rejected.connect(dialog.reject)
+    return buttons, buttons.button(QDialogButtonBox.StandardButton.Save)
+
+
+class StatusTab(QWidget):
+    """A tab that runs its work on the runner and says the outcome (green) or what to fix
+    (red) in a status line under its forms."""
+
+    def __init__(self, company: Company, runner: Runner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.company = company
+        self.runner = runner
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+
+    def say(self, text: str, ok: bool = True) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet(GOOD if ok else BAD)
+
+    def failed(self, exc: BaseException) -> None:
+        show_failure(self, exc, lambda text: self.say(text, ok=False))

@@ -24,10 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.assistant.tools import run_tool
+from app.inventory.queries import ItemRow, low_stock
 from app.money import format_inr
 from app.reports.dashboard import AGEING_BUCKETS, Dashboard, dashboard
 from app.storage.company import Company
 from app.ui.ops import JobContext, Runner
+
+LOW_STOCK_LIMIT = 100  # the tile counts up to this many; the Inventory page lists them all
 
 
 def rupees(amount: Decimal) -> str:
@@ -108,8 +112,10 @@ class DashboardPage(QScrollArea):
             "payables": Tile("You owe suppliers", "Trial balance"),
             "gst": Tile("GST payable this month", "Trial balance"),
             "stock": Tile("Low stock", "Inventory"),
+            "insights": Tile("Sales next 7 days (forecast)", "Assistant"),
         }
-        self.tiles["stock"].set_figure("—", "Items and stock levels come with the Inventory.")
+        self.insights: tuple[dict[str, Any], dict[str, Any]] | None = None
+        self.tiles["stock"].set_figure("…", "Items at or below their reorder level")
         grid = QGridLayout()
         for index, tile in enumerate(self.tiles.values()):
             grid.addWidget(tile, index // 4, index % 4)
@@ -162,6 +168,40 @@ class DashboardPage(QScrollArea):
             return dashboard(company, day)
 
         self.runner.read("Dashboard", read, on_done=self._loaded)
+
+        def low(_ctx: JobContext) -> list[tuple[ItemRow, Decimal]]:
+            with company.reader() as conn:
+                return low_stock(conn, LOW_STOCK_LIMIT)
+
+        self.runner.read("Low stock", low, on_done=self._low_stock)
+
+        def insights(_ctx: JobContext) -> tuple[dict[str, Any], dict[str, Any]]:
+            # The assistant's own tools: the tile and its answers never disagree.
+            forecast = run_tool(company, "sales_forecast", {"as_of": day.isoformat(), "weeks": 1})
+            return forecast, run_tool(company, "unusual_entries", {"as_of": day.isoformat()})
+
+        self.runner.read("Insights", insights, on_done=self._insights)
+
+    def _insights(self, found: tuple[dict[str, Any], dict[str, Any]]) -> None:
+        self.insights = found
+        forecast, flags = found
+        checks = len(flags["duplicate_bills"]) + len(flags["unusual_amounts"])
+        detail = (
+            f"{checks} to check: possible duplicate bills or unusual amounts"
+            if checks
+            else "No duplicate bills or unusual amounts"
+        )
+        week = forecast["weeks"][0]
+        value = rupees(Decimal(week["forecast"])) if forecast["history"]["weeks"] else "—"
+        self.tiles["insights"].set_figure(value, detail)
+
+    def _low_stock(self, rows: list[tuple[ItemRow, Decimal]]) -> None:
+        count = f"{len(rows)}+" if len(rows) >= LOW_STOCK_LIMIT else str(len(rows))
+        names = " · ".join(f"{item.name} {qty.normalize():f}" for item, qty in rows[:3])
+        self.tiles["stock"].set_figure(
+            f"{count} item{'' if len(rows) == 1 else 's'}" if rows else "None",
+            names or "Every item is above its reorder level",
+        )
 
     def _loaded(self, board: Dashboard) -> None:
         self.board = board

@@ -35,8 +35,8 @@ from app.gst import SupplyKind, place_of_supply, state_by_code
 from app.inventory import queries as stock_queries
 from app.money import D
 from app.storage.company import Company
-from app.ui.ops import JobContext, Runner, show_error
-from app.ui.widgets import DateField
+from app.ui.ops import JobContext, Runner
+from app.ui.widgets import DateField, problems_label, save_cancel_buttons, show_failure
 
 COLUMNS = ("Item", "Qty", "Price", "Disc %", "GST %", "HSN", "Unit")
 ITEM, QTY, PRICE, DISC, GST, HSN, UNIT = range(7)
@@ -81,18 +81,10 @@ class InvoiceForm(QDialog):
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.horizontalHeader().setSectionResizeMode(ITEM, QHeaderView.ResizeMode.Stretch)
         self.table.itemChanged.connect(self.cell_changed)
-        self.message = QLabel()
-        self.message.setObjectName("invoiceMessage")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b91c1c;")
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.message = problems_label("invoiceMessage")
+        buttons, self.save_button = save_cancel_buttons(self, self.save)
         self.save_button.setText("Save (Ctrl+S)")
         self.save_button.setAutoDefault(False)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
         QShortcut(QKeySequence("Ctrl+S"), self, self.save)
         self._lay_out(buttons)
         self.resize(820, 480)
@@ -289,10 +281,7 @@ class InvoiceForm(QDialog):
 
     def _failed(self, error: BaseException) -> None:
         self.save_button.setEnabled(True)
-        if isinstance(error, AppError):
-            self.message.setText(str(error))
-        else:
-            show_error(self, error)
+        show_failure(self, error, self.message.setText)
 
     def _saved(self, posted: Posted) -> None:
         self.accept()

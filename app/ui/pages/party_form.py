@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -27,7 +26,8 @@ from app.errors import AppError, ValidationError
 from app.gst import all_states, check_gstin
 from app.money import ZERO, D
 from app.storage.company import Company
-from app.ui.ops import JobContext, Runner, show_error
+from app.ui.ops import JobContext, Runner
+from app.ui.widgets import BAD, GOOD, problems_label, save_cancel_buttons, show_failure
 
 KINDS = (PartyKind.CUSTOMER, PartyKind.SUPPLIER, PartyKind.BOTH)
 
@@ -110,17 +110,8 @@ class PartyForm(QDialog):
         self.opening = QLineEdit()
         self.opening.setObjectName("partyOpening")
         self.opening.setPlaceholderText("+ they owe us, - we owe them")
-        self.problems = QLabel()
-        self.problems.setObjectName("partyProblems")
-        self.problems.setWordWrap(True)
-        self.problems.setStyleSheet("color: #b91c1c;")
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        self.buttons = buttons
+        self.problems = problems_label("partyProblems")
+        self.buttons, self.save_button = save_cancel_buttons(self, self.save)
 
     def _lay_out(self, existing: PartyView | None) -> None:
         form = QFormLayout()
@@ -146,7 +137,7 @@ class PartyForm(QDialog):
     def check_gstin_field(self) -> None:
         ok, text = gstin_verdict(self.gstin.text())
         self.gstin_fault.setText(text)
-        self.gstin_fault.setStyleSheet("color: #065f46;" if ok else "color: #b91c1c;")
+        self.gstin_fault.setStyleSheet(GOOD if ok else BAD)
         if ok and self.gstin.text().strip():
             # The state follows the GSTIN (its first two digits).
             index = self.state.findData(check_gstin(self.gstin.text()).state_code)
@@ -207,10 +198,7 @@ class PartyForm(QDialog):
 
     def _failed(self, error: BaseException) -> None:
         self.save_button.setEnabled(True)
-        if isinstance(error, AppError):
-            self.problems.setText(str(error))
-        else:
-            show_error(self, error)
+        show_failure(self, error, self.problems.setText)
 
     def _saved(self, party_id: int) -> None:
         self.accept()

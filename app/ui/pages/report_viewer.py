@@ -36,12 +36,13 @@ from app.ledger import queries
 from app.ledger.model import financial_year
 from app.reports.registers import day_book, ledger_statement
 from app.reports.statements import balance_sheet, profit_and_loss
-from app.reports.table import Cell, Table, write_csv, write_xlsx
+from app.reports.table import Cell, Table
 from app.reports.trial_balance import trial_balance
 from app.storage.company import Company
 from app.ui.batched import BatchedTableModel, ModelIndex
-from app.ui.ops import JobContext, Runner, error_text, show_error
-from app.ui.widgets import DateField, amount_text
+from app.ui.exports import ask_export_path, export_table
+from app.ui.ops import JobContext, Runner
+from app.ui.widgets import DateField, amount_text, show_failure
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 FETCH_BATCH = 1000
@@ -364,11 +365,7 @@ class ReportViewer(QWidget):
         )
 
     def _failed(self, exc: BaseException) -> None:
-        text = error_text(exc)
-        if text is None:
-            show_error(self, exc)
-        else:
-            self.status.setText(text)
+        show_failure(self, exc, self.status.setText)
 
     def _loaded(self, request: int, table: Table) -> None:
         if request != self._request:
@@ -418,24 +415,13 @@ class ReportViewer(QWidget):
         self.status.setText(f"Saved {path}")
 
     def ask_export(self, kind: str) -> None:
-        label = "CSV (*.csv)" if kind == "csv" else "Excel (*.xlsx)"
-        path, _ = QFileDialog.getSaveFileName(self, "Export", self._suggested_name(kind), label)
+        path = ask_export_path(self, kind, self._suggested_name(kind))
         if path:
-            self.export(Path(path))
+            self.export(path)
 
     def export(self, path: Path) -> None:
-        table = self.model.visible_table()
-        writer = write_xlsx if path.suffix.lower() == ".xlsx" else write_csv
-
-        def write(_ctx: JobContext) -> Path:
-            writer(table, path)
-            return path
-
-        self.runner.read(
-            "Export",
-            write,
-            on_done=lambda saved: self.status.setText(f"Saved {saved}"),
-            on_error=self._failed,
+        export_table(
+            self.runner, self.model.visible_table(), path, self.status.setText, self._failed
         )
 
     def print_report(self) -> None:

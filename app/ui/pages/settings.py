@@ -43,6 +43,8 @@ from app.storage.users import (
     user_list,
 )
 from app.ui.ops import JobContext, Runner
+from app.ui.pages.settings_invoices import InvoiceSettingsTab
+from app.ui.pages.sync import SyncPage
 from app.ui.theme import apply_theme
 
 _MONTHS = "January February March April May June July August September October November December"
@@ -69,6 +71,10 @@ class SettingsPage(QTabWidget):
         self.addTab(self._backup_tab(), "&Backups")
         self.addTab(self._appearance_tab(), "&Printing and look")
         self.message = QLabel()
+        self.invoices = InvoiceSettingsTab(company, runner, self._say, self)
+        self.addTab(self.invoices, "&Invoices")
+        self.sync = SyncPage(company, runner, self)
+        self.addTab(self.sync, "S&ync")
         self.setCornerWidget(self.message, Qt.Corner.TopRightCorner)
         self._load()
 
