@@ -46,6 +46,16 @@ def test_results_come_back_on_the_ui_thread(qtbot: QtBot, runner: Runner) -> Non
     assert seen[-1][0] != ui_thread  # the work itself ran elsewhere
 
 
+def test_work_asked_for_after_shutdown_is_not_run(qtbot: QtBot, runner: Runner) -> None:
+    """A page's timer can fire after its company closed: the job is dropped, not raised."""
+    ran: list[str] = []
+    runner.shutdown()
+    job = runner.write("late backup", lambda _ctx: ran.append("work"), on_done=ran.append)
+    qtbot.wait(50)
+    assert job.done
+    assert ran == []
+
+
 def test_cancelled_job_leaves_nothing_half_written(
     qtbot: QtBot, runner: Runner, company: Company
 ) -> None:
