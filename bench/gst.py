@@ -45,10 +45,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.rep
 from sqlalchemy import func, select
 
 from app.billing.model import Export, PostedDocument
+from app.billing.service import document_line_rows, document_row
 from app.billing.tables import document_lines, documents
 from app.gst import Taxability
 from app.gst.periods import parse_period
-from app.ledger.model import financial_year
 from app.ledger.service import create_books
 from app.reports.gst_returns import period_books, period_gstr1
 from app.reports.gstr1 import gstr1, validate_gstr1, write_gstr1
@@ -116,79 +116,6 @@ def build_month(count: int) -> list[PostedDocument]:
     return month
 
 
-def _document_row(doc: PostedDocument) -> dict[str, Any]:
-    """The row billing's posting writes for a document (without party, voucher or tenders:
-    GSTR-1 reads the frozen counterparty and the figures)."""
-    cp = doc.counterparty
-    export = doc.export
-    return {
-        "id": doc.id,
-        "kind": doc.kind.value,
-        "number_scope": "out",
-        "fy": financial_year(doc.doc_date).label,
-        "number": doc.number,
-        "doc_date": doc.doc_date,
-        "party_id": None,
-        "cp_name": cp.name,
-        "cp_gstin": cp.gstin,
-        "cp_state": cp.state_code,
-        "cp_address": cp.billing.text,
-        "cp_pin": cp.billing.pin,
-        "cp_phone": cp.phone,
-        "place_of_supply": doc.place_of_supply,
-        "seller_state": doc.seller_state,
-        "seller_scheme": doc.seller_scheme.value,
-        "reverse_charge": doc.reverse_charge,
-        "inter_state": doc.inter_state,
-        "state_tax_head": doc.state_tax_head,
-        "taxable": doc.taxable,
-        "cgst": doc.cgst,
-        "sgst": doc.sgst,
-        "igst": doc.igst,
-        "cess": doc.cess,
-        "round_off": doc.round_off,
-        "grand_total": doc.grand_total,
-        "status": doc.status.value,
-        "export_with_payment": export.with_payment if export else None,
-        "port_code": export.port_code if export else "",
-        "shipping_bill": export.shipping_bill if export else "",
-        "shipping_bill_date": export.shipping_bill_date if export else None,
-        "to_sez": doc.to_sez,
-        "original_id": doc.original_id,
-        "original_number": doc.original_number,
-        "original_date": doc.original_date,
-        "created_at": "2025-04-30T18:00:00",
-        "created_by": "owner",
-    }
-
-
-def _line_rows(doc: PostedDocument) -> list[dict[str, Any]]:
-    return [
-        {
-            "document_id": doc.id,
-            "line_no": line.line_no,
-            "description": line.description,
-            "hsn": line.hsn,
-            "uqc": line.uqc,
-            "qty": line.qty,
-            "unit_price": line.unit_price,
-            "price_includes_tax": line.price_includes_tax,
-            "discount_pct": line.discount_pct,
-            "gross": line.gross,
-            "discount": line.discount,
-            "taxable": line.taxable,
-            "gst_rate": line.gst_rate,
-            "cess_rate": line.cess_rate,
-            "cgst": line.cgst,
-            "sgst": line.sgst,
-            "igst": line.igst,
-            "cess": line.cess,
-            "taxability": line.taxability.value,
-        }
-        for line in doc.lines
-    ]
-
-
 def build_company(folder: Path, documents_: Sequence[PostedDocument]) -> None:
     """A company whose books hold the month, written through the billing tables in bulk."""
     profile = CompanyProfile("Bench GST Traders", "27", date(2025, 4, 1), gstin=SELLER_GSTIN)
@@ -197,9 +124,15 @@ def build_company(folder: Path, documents_: Sequence[PostedDocument]) -> None:
         for first in range(0, len(documents_), WRITE_BATCH):
             chunk = documents_[first : first + WRITE_BATCH]
             with company.unit_of_work() as uow:
-                uow.conn.execute(documents.insert(), [_document_row(d) for d in chunk])
+                # The rows billing's posting writes, with no party, voucher, stock or tenders
+                # behind them: GSTR-1 reads the frozen counterparty and the figures.
+                rows = [
+                    document_row(d, "2025-04-30T18:00:00", "owner") | {"party_id": None}
+                    for d in chunk
+                ]
+                uow.conn.execute(documents.insert(), rows)
                 uow.conn.execute(
-                    document_lines.insert(), [row for d in chunk for row in _line_rows(d)]
+                    document_lines.insert(), [row for d in chunk for row in document_line_rows(d)]
                 )
                 uow.commit()
     finally:

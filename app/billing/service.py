@@ -27,6 +27,7 @@ from app.billing.model import (
     DocStatus,
     DocumentDraft,
     DocumentId,
+    DraftLine,
     Irn,
     PartyId,
     PartyKind,
@@ -612,14 +613,15 @@ def _insert_documents(
     for offset, (r, voucher_id) in enumerate(zip(ready, voucher_ids, strict=True)):
         doc = replace(r.document, id=DocumentId(next_id + offset), voucher_id=voucher_id)
         docs.append(doc)
-        rows.append(_document_row(doc, now, uow.actor.username))
-        line_rows += _line_rows(doc, r.draft)
+        rows.append(document_row(doc, now, uow.actor.username))
+        line_rows += document_line_rows(doc, r.draft.lines)
     insert_rows(conn, documents, rows)
     insert_rows(conn, document_lines, line_rows)
     return docs
 
 
-def _document_row(doc: PostedDocument, now: str, username: str) -> dict[str, Any]:
+def document_row(doc: PostedDocument, now: str, username: str) -> dict[str, Any]:
+    """The ``documents`` row of a posted document (bench/gst.py writes its month with it)."""
     cp = doc.counterparty
     year = financial_year(doc.doc_date)
     return {
@@ -652,7 +654,7 @@ def _document_row(doc: PostedDocument, now: str, username: str) -> dict[str, Any
         "cess": doc.cess,
         "round_off": doc.round_off,
         "grand_total": doc.grand_total,
-        "status": DocStatus.POSTED.value,
+        "status": doc.status.value,
         "export_with_payment": doc.export.with_payment if doc.export else None,
         "port_code": doc.export.port_code if doc.export else "",
         "shipping_bill": doc.export.shipping_bill if doc.export else "",
@@ -671,7 +673,13 @@ def _document_row(doc: PostedDocument, now: str, username: str) -> dict[str, Any
     }
 
 
-def _line_rows(doc: PostedDocument, draft: DocumentDraft) -> list[dict[str, Any]]:
+def document_line_rows(
+    doc: PostedDocument, entered: Sequence[DraftLine] | None = None
+) -> list[dict[str, Any]]:
+    """Its ``document_lines`` rows; the godown and batch come from the lines as entered."""
+    where = (
+        [(e.godown_id, e.batch_id) for e in entered] if entered else [(None, None)] * len(doc.lines)
+    )
     return [
         {
             "document_id": doc.id,
@@ -694,10 +702,10 @@ def _line_rows(doc: PostedDocument, draft: DocumentDraft) -> list[dict[str, Any]
             "igst": line.igst,
             "cess": line.cess,
             "taxability": line.taxability.value,
-            "godown_id": entered.godown_id,
-            "batch_id": entered.batch_id,
+            "godown_id": godown_id,
+            "batch_id": batch_id,
         }
-        for line, entered in zip(doc.lines, draft.lines, strict=True)
+        for line, (godown_id, batch_id) in zip(doc.lines, where, strict=True)
     ]
 
 
