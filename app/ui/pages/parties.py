@@ -32,38 +32,18 @@ from app.billing import queries
 from app.billing.queries import OpenDocument, PartyView
 from app.money import ZERO, format_inr
 from app.storage.company import Company
-from app.ui.batched import BatchedTableModel, ModelIndex
+from app.ui.batched import ModelIndex
 from app.ui.ops import JobContext, Runner
 from app.ui.pages.party_form import PartyForm
 from app.ui.pages.party_money import SettlementDialog
+from app.ui.row_table import RowsTableModel
 
 LIST_LIMIT = 100_000
 BUCKETS = ("Not due", "1-30 days", "31-60 days", "61-90 days", "Over 90 days")
 
 
-class PartiesTableModel(BatchedTableModel):
+class PartiesTableModel(RowsTableModel[PartyView]):
     headers = ("Name", "Kind", "Phone", "GSTIN", "State")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[PartyView] = []
-
-    def set_rows(self, rows: list[PartyView]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.shown = min(len(rows), self.batch)
-        self.endResetModel()
-
-    def available(self) -> int:
-        return len(self.rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> object:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.headers[section]
-        return None
 
     def data(self, index: ModelIndex, role: int = 0) -> object:
         if role != Qt.ItemDataRole.DisplayRole or not index.isValid():
