@@ -10,7 +10,8 @@ Each figure is a human line on stderr and one JSON line on stdout (DESIGN.md §9
                               draws, at the same places: what the layout itself costs
     receipt_pdf_ms            median wall time of receipt_pdf (80 mm thermal) for the same bill
     post_invoice_ms           median time to post one 10-line sales invoice to a real SQLCipher
-                              company: document, lines, voucher, stock moves, audit, commit
+                              company joined to sync: document, lines, voucher, stock moves,
+                              audit, sync outbox row, commit
     bulk_post_s               10,000 such invoices posted with post_documents in batches of
                               1,000 (--quick: 1,000, scaled to 10,000)
     scan_to_line_p99_ms       the POS page offscreen on a company with 100,000 items (--quick:
@@ -276,6 +277,7 @@ def _posting_company(folder: Path) -> tuple[Any, Any]:
 
     profile = CompanyProfile("Bench Traders", "27", date(2025, 4, 1), "27AAPFU0939F1ZV")
     company, _ = create_books(folder, profile, "bench-password-1")
+    _join_sync(company)
     drafts = [ItemDraft(f"Item {n}", hsn="1006", gst_rate=Decimal(5)) for n in range(10)]
     items = add_items(company, drafts)
     stock = [StockLine(i, Decimal(10**7), value=Decimal(1000)) for i in items]
@@ -286,6 +288,27 @@ def _posting_company(folder: Path) -> tuple[Any, Any]:
         for n, i in enumerate(items)
     )
     return company, DocumentDraft(DocKind.SALES_INVOICE, date(2025, 6, 1), lines, party_id=party)
+
+
+def _join_sync(company: Any) -> None:
+    """Give the company a device id, as joining a shop does: from then on every commit also
+    writes its sync outbox row, which the posting figures include."""
+    import app.syncing  # noqa: F401  (registers the outbox hook)
+    from app.syncing.capture import write_state
+    from sync.crypto import new_id
+
+    with company.unit_of_work() as uow:
+        write_state(uow.conn, "device_id", new_id())
+        uow.commit()
+
+
+def _outbox_rows(company: Any) -> int:
+    from sqlalchemy import func, select
+
+    from app.syncing.tables import sync_outbox
+
+    with company.reader() as conn:
+        return int(conn.execute(select(func.count()).select_from(sync_outbox)).scalar_one())
 
 
 def post_invoice_ms(runs: int) -> None:
@@ -303,6 +326,9 @@ def post_invoice_ms(runs: int) -> None:
                 if n >= WARM_UP:
                     walls.append((time.perf_counter() - start) * 1000)
                     cpus.append((time.process_time() - cpu) * 1000)
+            outbox = _outbox_rows(company)
+    if outbox < runs + WARM_UP:
+        raise SystemExit(f"only {outbox} outbox rows for {runs + WARM_UP} invoices")
     emit(
         "post_invoice_ms",
         statistics.median(walls),
@@ -311,7 +337,7 @@ def post_invoice_ms(runs: int) -> None:
         "lower",
         len(draft.lines),
         runs,
-        "post a 10-line invoice: document, voucher, stock, audit, commit (median)",
+        "post a 10-line invoice: document, voucher, stock, audit, outbox, commit (median)",
         p90_ms=round(statistics.quantiles(walls, n=10)[-1], 3),
         cpu_ms=round(statistics.median(cpus), 3),
         note=load_note(),

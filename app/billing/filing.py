@@ -83,8 +83,11 @@ def filings_covering(conn: Connection, day: date) -> list[Filing]:
     ]
 
 
+_FILINGS = select(gst_filings).order_by(gst_filings.c.period_start)  # built once: every sale
+
+
 def filings(conn: Connection) -> list[Filing]:
-    rows = conn.execute(select(gst_filings).order_by(gst_filings.c.period_start)).mappings()
+    rows = conn.execute(_FILINGS).mappings()
     return [
         Filing(
             r["return_type"],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from app.billing.model import DocKind
 from app.billing.tables import number_series
@@ -150,9 +150,7 @@ class Numbering:
         state = self._series.get(key)
         if state is None:
             row = self._uow.conn.execute(
-                select(number_series.c.prefix, number_series.c.next_serial).where(
-                    *self._where(kind, year.label, device)
-                )
+                _READ_SERIES, {"s_kind": kind.value, "s_fy": year.label, "s_device": device}
             ).first()
             state = [series_prefix(self._uow, kind), 1, False] if row is None else [*row, True]
             self._series[key] = state
@@ -166,9 +164,8 @@ class Numbering:
         for (kind, fy), (prefix, next_serial, stored) in self._series.items():
             if stored:
                 conn.execute(
-                    number_series.update()
-                    .where(*self._where(kind, fy, device))
-                    .values(next_serial=next_serial)
+                    _SAVE_SERIES,
+                    {"s_kind": kind.value, "s_fy": fy, "s_device": device, "serial": next_serial},
                 )
             else:
                 conn.execute(
@@ -182,10 +179,12 @@ class Numbering:
                 )
             self._series[(kind, fy)] = [prefix, next_serial, True]
 
-    @staticmethod
-    def _where(kind: DocKind, fy: str, device: str) -> tuple[Any, ...]:
-        return (
-            number_series.c.kind == kind.value,
-            number_series.c.fy == fy,
-            number_series.c.device == device,
-        )
+
+# Built once: every sale runs both, and building a statement costs more than running it.
+_SERIES = (
+    number_series.c.kind == bindparam("s_kind"),
+    number_series.c.fy == bindparam("s_fy"),
+    number_series.c.device == bindparam("s_device"),
+)
+_READ_SERIES = select(number_series.c.prefix, number_series.c.next_serial).where(*_SERIES)
+_SAVE_SERIES = number_series.update().where(*_SERIES).values(next_serial=bindparam("serial"))

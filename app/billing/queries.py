@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Connection, RowMapping, or_, select
+from sqlalchemy import Connection, RowMapping, bindparam, or_, select
 
 from app.billing.model import (
     Address,
@@ -88,8 +88,11 @@ def _party(row: RowMapping) -> PartyView:
     )
 
 
+_PARTY = select(parties).where(parties.c.id == bindparam("id"))  # built once: every sale
+
+
 def party(conn: Connection, party_id: PartyId | int) -> PartyView:
-    row = conn.execute(select(parties).where(parties.c.id == party_id)).mappings().first()
+    row = conn.execute(_PARTY, {"id": party_id}).mappings().first()
     if row is None:
         raise NotFound(f"There is no party {party_id}.")
     return _party(row)

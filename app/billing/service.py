@@ -599,13 +599,16 @@ def _posting_accounts(uow: UnitOfWork) -> PostingAccounts:
     )
 
 
+_MAX_DOCUMENT_ID = select(func.max(documents.c.id))  # built once: every sale runs it
+
+
 def _insert_documents(
     uow: UnitOfWork, ready: Sequence[_Ready], voucher_ids: Sequence[VoucherId | None]
 ) -> list[PostedDocument]:
     """The documents and their lines, one insert each for the batch; ids are given here
     (the writer holds the database lock from BEGIN IMMEDIATE, so nobody else takes one)."""
     conn = uow.conn
-    next_id = int(conn.execute(select(func.max(documents.c.id))).scalar() or 0) + 1
+    next_id = int(conn.execute(_MAX_DOCUMENT_ID).scalar() or 0) + 1
     now = _now()
     docs: list[PostedDocument] = []
     rows: list[dict[str, Any]] = []

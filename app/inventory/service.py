@@ -14,7 +14,17 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, delete, func, select, text, tuple_, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    bindparam,
+    delete,
+    func,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.errors import AccessDenied, Conflict, NotFound, PeriodLocked, ValidationError
@@ -387,6 +397,28 @@ def _write_entry(
     return _write_entries(uow, [entry], allow_expired=allow_expired, reversal=reversal)[0]
 
 
+# Built once: a sale at the counter runs each of these, and building a statement costs more
+# than running it.
+_MAX_MOVE_ID = select(func.max(stock_moves.c.id))
+_BOOKS_BEGIN = select(company_table.c.books_begin)
+_ITEM_FACTS = select(
+    items.c.id, items.c.name, items.c.active, items.c.batch_tracked, items.c.serial_tracked
+).where(items.c.id.in_(bindparam("ids", expanding=True)))
+_GODOWNS_OPEN = select(godowns.c.id, godowns.c.active).where(
+    godowns.c.id.in_(bindparam("ids", expanding=True))
+)
+_BALANCES_OF = select(
+    stock_balances.c.item_id,
+    stock_balances.c.godown_id,
+    stock_balances.c.batch_key,
+    stock_balances.c.qty,
+).where(
+    tuple_(stock_balances.c.item_id, stock_balances.c.godown_id, stock_balances.c.batch_key).in_(
+        bindparam("keys", expanding=True)
+    )
+)
+
+
 def _write_entries(
     uow: UnitOfWork, entries: Sequence[StockEntry], *, allow_expired: bool, reversal: bool
 ) -> list[PostedStock]:
@@ -400,7 +432,7 @@ def _write_entries(
         return []
     conn = uow.conn
     known, expired_in = _check_entries(uow, entries, allow_expired=allow_expired, reversal=reversal)
-    next_id = int(conn.execute(select(func.max(stock_moves.c.id))).scalar() or 0) + 1
+    next_id = int(conn.execute(_MAX_MOVE_ID).scalar() or 0) + 1
     now = _now()
     move_rows: list[dict[str, Any]] = []
     serial_rows: list[dict[str, Any]] = []
@@ -502,7 +534,7 @@ def _check_date(uow: UnitOfWork, on: date) -> None:
     conn = uow.conn
     books_begin = uow.memo(
         "company.books_begin",
-        lambda: conn.execute(select(company_table.c.books_begin)).scalar_one(),
+        lambda: conn.execute(_BOOKS_BEGIN).scalar_one(),
     )
     if on < books_begin:
         raise ValidationError(
@@ -530,15 +562,7 @@ def _items_of(conn: Connection, ids: set[ItemId]) -> dict[int, _ItemFacts]:
     id_list = sorted(ids)
     for start in range(0, len(id_list), 900):  # SQLite's limit on bound parameters
         chunk = id_list[start : start + 900]
-        for row in conn.execute(
-            select(
-                items.c.id,
-                items.c.name,
-                items.c.active,
-                items.c.batch_tracked,
-                items.c.serial_tracked,
-            ).where(items.c.id.in_(chunk))
-        ):
+        for row in conn.execute(_ITEM_FACTS, {"ids": chunk}):
             found[row.id] = _ItemFacts(row.name, row.active, row.batch_tracked, row.serial_tracked)
     missing = ids - set(found)
     if missing:
@@ -547,9 +571,7 @@ def _items_of(conn: Connection, ids: set[ItemId]) -> dict[int, _ItemFacts]:
 
 
 def _check_godowns(conn: Connection, ids: set[GodownId]) -> None:
-    rows = dict(
-        conn.execute(select(godowns.c.id, godowns.c.active).where(godowns.c.id.in_(ids))).all()
-    )
+    rows = dict(conn.execute(_GODOWNS_OPEN, {"ids": sorted(ids)}).all())
     for godown_id in sorted(ids):
         if godown_id not in rows:
             raise NotFound(f"There is no godown {godown_id}.")
@@ -669,18 +691,7 @@ def _negative_stock(
     running: dict[tuple[int, int, int], Decimal] = dict.fromkeys(outward, QTY_ZERO)
     for start in range(0, len(outward), 300):
         chunk = outward[start : start + 300]
-        for item, godown, batch, qty in conn.execute(
-            select(
-                stock_balances.c.item_id,
-                stock_balances.c.godown_id,
-                stock_balances.c.batch_key,
-                stock_balances.c.qty,
-            ).where(
-                tuple_(
-                    stock_balances.c.item_id, stock_balances.c.godown_id, stock_balances.c.batch_key
-                ).in_(chunk)
-            )
-        ):
+        for item, godown, batch, qty in conn.execute(_BALANCES_OF, {"keys": chunk}):
             running[(item, godown, batch)] = qty
     short: list[list[tuple[tuple[int, int, int], Decimal]]] = []
     for deltas in entry_deltas:

@@ -139,12 +139,14 @@ def account_by_key(conn: Connection, system_key: str) -> AccountId:
     return AccountId(account_id)
 
 
+_SYSTEM_ACCOUNTS = select(accounts.c.system_key, accounts.c.id).where(
+    accounts.c.system_key.is_not(None)
+)
+
+
 def system_accounts(conn: Connection) -> dict[str, AccountId]:
     """Accounts by the role they play ("sales", "output_cgst", "round_off")."""
-    rows = conn.execute(
-        select(accounts.c.system_key, accounts.c.id).where(accounts.c.system_key.is_not(None))
-    )
-    return {key: AccountId(account_id) for key, account_id in rows}
+    return {key: AccountId(account_id) for key, account_id in conn.execute(_SYSTEM_ACCOUNTS)}
 
 
 def cash_and_bank_ids(conn: Connection) -> tuple[AccountId, ...]:
@@ -161,10 +163,11 @@ def cash_and_bank_ids(conn: Connection) -> tuple[AccountId, ...]:
     )
 
 
+_LOCKED_UNTIL = select(period_locks.c.locked_until).order_by(period_locks.c.id.desc()).limit(1)
+
+
 def locked_until(conn: Connection) -> date | None:
-    row = conn.execute(
-        select(period_locks.c.locked_until).order_by(period_locks.c.id.desc()).limit(1)
-    ).first()
+    row = conn.execute(_LOCKED_UNTIL).first()
     return None if row is None else row[0]
 
 

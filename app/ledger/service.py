@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, func, select
+from sqlalchemy import Connection, CursorResult, bindparam, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.config import resources_dir
@@ -194,10 +194,11 @@ def post_in(
     conn = uow.conn
     locked_until = uow.memo("ledger.locked_until", lambda: queries.locked_until(conn))
     postable = uow.memo(ACCOUNTS_MEMO, lambda: _Postable(conn))
+    postable.load({line.account_id for voucher in batch for line in voucher.lines})
     for voucher in batch:
         _check_postable(voucher, profile, locked_until, postable)
 
-    next_id = int(conn.execute(select(func.max(voucher_table.c.id))).scalar() or 0) + 1
+    next_id = int(conn.execute(_MAX_VOUCHER_ID).scalar() or 0) + 1
     next_number: dict[tuple[str, str], int] = {}
     voucher_rows, posting_rows = [], []
     day_totals: dict[tuple[int, date], int] = defaultdict(int)
@@ -207,11 +208,7 @@ def post_in(
         year = financial_year(voucher.posting_date, profile.fy_start_month)
         series = (voucher.voucher_type.value, year.label)
         if series not in next_number:
-            last = conn.execute(
-                select(func.max(voucher_table.c.number)).where(
-                    voucher_table.c.voucher_type == series[0], voucher_table.c.fy == series[1]
-                )
-            ).scalar()
+            last = conn.execute(_LAST_NUMBER, {"type": series[0], "fy": series[1]}).scalar()
             next_number[series] = int(last or 0) + 1
         number = next_number[series]
         next_number[series] = number + 1
@@ -269,16 +266,37 @@ def post_in(
 
 
 ACCOUNTS_MEMO = "ledger.accounts"
+# Built once: a sale at the counter runs these, and building a statement costs more than
+# running it.
+_MAX_VOUCHER_ID = select(func.max(voucher_table.c.id))
+_LAST_NUMBER = select(func.max(voucher_table.c.number)).where(
+    voucher_table.c.voucher_type == bindparam("type"), voucher_table.c.fy == bindparam("fy")
+)
+_ACTIVE = select(accounts.c.id).where(
+    accounts.c.active, accounts.c.id.in_(bindparam("ids", expanding=True))
+)
 
 
 class _Postable:
-    """Active accounts, and which of them are cash or bank: read only when a contra, payment
-    or receipt asks (a sale at the counter never does), once per unit of work."""
+    """Which accounts may be posted to (active ones) and which are cash or bank, read once
+    per unit of work: only the accounts the vouchers name (a shop with thousands of
+    customers has as many accounts), and cash or bank only when a contra, payment or
+    receipt asks (a sale at the counter never does)."""
 
     def __init__(self, conn: Connection) -> None:
-        self.known = set(conn.execute(select(accounts.c.id).where(accounts.c.active)).scalars())
+        self._active: dict[int, bool] = {}
         self._conn = conn
         self._money: set[int] | None = None
+
+    def load(self, ids: set[AccountId]) -> None:
+        missing = sorted(i for i in ids if i not in self._active)
+        for start in range(0, len(missing), 900):  # SQLite's limit on bound parameters
+            chunk = missing[start : start + 900]
+            found = set(self._conn.execute(_ACTIVE, {"ids": chunk}).scalars())
+            self._active.update((i, i in found) for i in chunk)
+
+    def active(self, account_id: AccountId) -> bool:
+        return self._active.get(account_id, False)
 
     def cash_or_bank(self) -> set[int]:
         if self._money is None:
@@ -325,7 +343,7 @@ def _check_postable(
             f"{voucher.posting_date:%d-%m-%Y}. Ask the owner or accountant to unlock the period."
         )
     for line in voucher.lines:
-        if line.account_id not in postable.known:
+        if not postable.active(line.account_id):
             raise NotFound(f"Account {line.account_id} does not exist or is inactive.")
     if voucher.reverses is None:  # a reversal mirrors a voucher that passed these rules
         _check_type_rules(voucher, postable)

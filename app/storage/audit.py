@@ -55,11 +55,11 @@ def row_hash(prev_hash: str, entry: AuditEntry) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+_LAST_HASH = select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)
+
+
 def last_hash(conn: Connection) -> str:
-    value = conn.execute(
-        select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)
-    ).scalar_one_or_none()
-    return value or GENESIS
+    return conn.execute(_LAST_HASH).scalar_one_or_none() or GENESIS
 
 
 def append(conn: Connection, entries: Sequence[AuditEntry]) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.dialects.sqlite import insert
 
 from app.errors import ValidationError
@@ -16,9 +16,13 @@ from app.storage.access import Permission, require
 from app.storage.tables import settings
 from app.storage.uow import UnitOfWork
 
+# Built once: a sale reads several settings, and building a statement costs more than
+# running it.
+_READ = select(settings.c.value).where(settings.c.key == bindparam("key"))
+
 
 def read_setting(conn: Connection, key: str) -> str | None:
-    return conn.execute(select(settings.c.value).where(settings.c.key == key)).scalar()
+    return conn.execute(_READ, {"key": key}).scalar()
 
 
 def read_int(conn: Connection, key: str, default: int) -> int:

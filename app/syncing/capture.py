@@ -25,12 +25,24 @@ What travels (sync-design.md §7.1):
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Date, Integer, Table, func, select
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    Connection,
+    Date,
+    Integer,
+    Table,
+    bindparam,
+    func,
+    select,
+)
 from sqlalchemy.dialects.sqlite import insert
 
 from app.billing.tables import (
@@ -70,13 +82,32 @@ _ITEM_ACTIONS = {"item.add", "item.update", "item.activate", "item.deactivate"}
 # ---------------------------------------------------------------- small state
 
 
+_READ_STATE = select(sync_state.c.v).where(sync_state.c.k == bindparam("k"))
+_READ_STATES = select(sync_state.c.k, sync_state.c.v).where(
+    sync_state.c.k.in_(bindparam("keys", expanding=True))
+)
+_WRITE_STATE = insert(sync_state)
+_WRITE_STATE = _WRITE_STATE.on_conflict_do_update(
+    index_elements=[sync_state.c.k], set_={"v": _WRITE_STATE.excluded.v}
+)
+# What a sweep reads, in one statement: it runs before every commit, so at the counter.
+_SWEEP_KEYS = ("device_id", "audit_through", "hlc", "clock_offset", "next_device_seq")
+
+
 def read_state(conn: Connection, key: str) -> str | None:
-    return conn.execute(select(sync_state.c.v).where(sync_state.c.k == key)).scalar()
+    return conn.execute(_READ_STATE, {"k": key}).scalar()
+
+
+def read_states(conn: Connection, keys: tuple[str, ...]) -> dict[str, str]:
+    return {r.k: r.v for r in conn.execute(_READ_STATES, {"keys": list(keys)})}
 
 
 def write_state(conn: Connection, key: str, value: str) -> None:
-    stmt = insert(sync_state).values(k=key, v=value)
-    conn.execute(stmt.on_conflict_do_update(index_elements=[sync_state.c.k], set_={"v": value}))
+    write_states(conn, {key: value})
+
+
+def write_states(conn: Connection, values: dict[str, str]) -> None:
+    conn.execute(_WRITE_STATE, [{"k": k, "v": v} for k, v in values.items()])
 
 
 def read_int_state(conn: Connection, key: str) -> int:
@@ -89,15 +120,23 @@ def device_id(conn: Connection) -> str | None:
     return read_state(conn, "device_id")
 
 
+def _clock(node: str, state: dict[str, str]) -> HybridClock:
+    last, offset = state.get("hlc"), state.get("clock_offset")
+    return HybridClock(
+        node, last=Timestamp.parse(last) if last else None, offset_ms=int(offset or 0)
+    )
+
+
 def load_clock(conn: Connection, node: str) -> HybridClock:
-    last = read_state(conn, "hlc")
-    offset = read_int_state(conn, "clock_offset")
-    return HybridClock(node, last=Timestamp.parse(last) if last else None, offset_ms=offset)
+    return _clock(node, read_states(conn, ("hlc", "clock_offset")))
+
+
+def _clock_state(clock: HybridClock) -> dict[str, str]:
+    return {"hlc": clock.last.text(), "clock_offset": str(clock.offset_ms)}
 
 
 def save_clock(conn: Connection, clock: HybridClock) -> None:
-    write_state(conn, "hlc", clock.last.text())
-    write_state(conn, "clock_offset", str(clock.offset_ms))
+    write_states(conn, _clock_state(clock))
 
 
 def _now() -> str:
@@ -107,16 +146,26 @@ def _now() -> str:
 # ---------------------------------------------------------------- ids and values
 
 
+_GIDS = select(sync_ids.c.local_id, sync_ids.c.gid).where(
+    sync_ids.c.tbl == bindparam("tbl"), sync_ids.c.local_id.in_(bindparam("ids", expanding=True))
+)
+
+
 def gid_for(conn: Connection, table: str, local_id: int, device: str) -> str:
     """The shop-wide id of a local row; minted from the device id the first time it travels."""
-    found = conn.execute(
-        select(sync_ids.c.gid).where(sync_ids.c.tbl == table, sync_ids.c.local_id == local_id)
-    ).scalar()
-    if found is not None:
-        return str(found)
-    gid = f"{device}:{local_id}"
-    conn.execute(sync_ids.insert().values(tbl=table, gid=gid, local_id=local_id))
-    return gid
+    return gids_for(conn, table, [local_id], device)[local_id]
+
+
+def gids_for(conn: Connection, table: str, ids: list[int], device: str) -> dict[int, str]:
+    """``gid_for`` of many rows of one table, in one read (and one write for new ones)."""
+    found = {int(r.local_id): str(r.gid) for r in conn.execute(_GIDS, {"tbl": table, "ids": ids})}
+    minted = {i: f"{device}:{i}" for i in dict.fromkeys(ids) if i not in found}
+    if minted:
+        conn.execute(
+            sync_ids.insert(),
+            [{"tbl": table, "gid": gid, "local_id": i} for i, gid in minted.items()],
+        )
+    return found | minted
 
 
 def local_id(conn: Connection, table: str, gid: str) -> int | None:
@@ -198,13 +247,18 @@ def _master_ops(
     return ops
 
 
-def _series(conn: Connection, kind: str, fy: str, number: str) -> dict[str, JsonValue] | None:
+_SERIES_OF = select(number_series.c.device, number_series.c.prefix).where(
+    number_series.c.kind == bindparam("s_kind"), number_series.c.fy == bindparam("s_fy")
+)
+
+
+def _series(
+    conn: Connection, kind: str, fy: str, number: str, memo: dict[tuple[str, str], Any]
+) -> dict[str, JsonValue] | None:
     """Which series a number came from, so the receiver re-issues exactly that number."""
-    for row in conn.execute(
-        select(number_series.c.device, number_series.c.prefix).where(
-            number_series.c.kind == kind, number_series.c.fy == fy
-        )
-    ):
+    if (kind, fy) not in memo:
+        memo[(kind, fy)] = conn.execute(_SERIES_OF, {"s_kind": kind, "s_fy": fy}).all()
+    for row in memo[(kind, fy)]:
         head = f"{row.prefix}-{row.device}" if row.device else row.prefix
         if number.startswith(head + "/"):
             serial = int(number.rsplit("/", 1)[1])
@@ -212,70 +266,113 @@ def _series(conn: Connection, kind: str, fy: str, number: str) -> dict[str, Json
     return None
 
 
-def document_body(conn: Connection, doc_id: int, device: str) -> dict[str, JsonValue]:
-    """A posted document as it travels: what its draft was, plus the figures to check."""
-    doc = conn.execute(select(documents).where(documents.c.id == doc_id)).mappings().one()
-    outward = doc["number_scope"] == "out"
-    series_of = doc["number"] if outward else doc["our_reference"]
-    party = gid_for(conn, "parties", doc["party_id"], device) if doc["party_id"] else None
-    original = (
-        gid_for(conn, "documents", doc["original_id"], device) if doc["original_id"] else None
+_WALK_IN = (
+    "cp_name",
+    "cp_gstin",
+    "cp_state",
+    "cp_address",
+    "cp_pin",
+    "cp_ship_address",
+    "cp_ship_state",
+    "cp_ship_pin",
+    "cp_phone",
+)
+
+
+# Built once: a sweep runs before every commit, at the counter too.
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+_DOCUMENTS = select(documents).where(documents.c.id.in_(_IDS))
+_DOCUMENT_LINES = (
+    select(document_lines, godowns.c.name.label("godown_name"))
+    .outerjoin(godowns, godowns.c.id == document_lines.c.godown_id)
+    .where(document_lines.c.document_id.in_(_IDS))
+    .order_by(document_lines.c.document_id, document_lines.c.line_no)
+)
+_TENDERS = (
+    select(settlements.c.document_id, settlements.c.mode, settlements.c.amount)
+    .add_columns(settlements.c.reference)
+    .where(settlements.c.document_id.in_(_IDS))
+    .order_by(settlements.c.id)
+)
+_MOVED = (
+    select(stock_moves.c.source_kind, stock_moves.c.source_id)
+    .where(
+        stock_moves.c.source_kind.in_(bindparam("kinds", expanding=True)),
+        stock_moves.c.source_id.in_(bindparam("refs", expanding=True)),
     )
-    godown_names = {r.id: r.name for r in conn.execute(select(godowns.c.id, godowns.c.name))}
-    lines = []
-    for line in conn.execute(
-        select(document_lines)
-        .where(document_lines.c.document_id == doc_id)
-        .order_by(document_lines.c.line_no)
-    ).mappings():
-        lines.append(
-            {
-                "description": line["description"],
-                "qty": to_json(line["qty"]),
-                "unit_price": to_json(line["unit_price"]),
-                "gst_rate": to_json(line["gst_rate"]),
-                "item": gid_for(conn, "items", line["item_id"], device)
-                if line["item_id"]
-                else None,
-                "hsn": line["hsn"],
-                "uqc": line["uqc"],
-                "discount_pct": to_json(line["discount_pct"]),
-                "cess_rate": to_json(line["cess_rate"]),
-                "price_includes_tax": line["price_includes_tax"],
-                "taxability": line["taxability"],
-                "godown": godown_names.get(line["godown_id"]) if line["godown_id"] else None,
-                "batch": line["batch_id"],
-            }
+    .distinct()
+)
+
+
+def document_bodies(
+    conn: Connection, doc_ids: list[int], device: str
+) -> dict[int, dict[str, JsonValue]]:
+    """Posted documents as they travel: what each draft was, plus the figures to check. One
+    read per table for the whole batch: a bulk import sweeps thousands at once."""
+    ids = {"ids": doc_ids}
+    docs = {d["id"]: d for d in conn.execute(_DOCUMENTS, ids).mappings()}
+    lines: dict[int, list[Any]] = {i: [] for i in doc_ids}
+    for line in conn.execute(_DOCUMENT_LINES, ids):
+        lines[line.document_id].append(line)
+    tenders: dict[int, list[JsonValue]] = {i: [] for i in doc_ids}
+    for t in conn.execute(_TENDERS, ids):
+        tenders[t.document_id].append(
+            {"mode": t.mode, "amount": to_json(t.amount), "reference": t.reference}
         )
-    tenders = [
-        {"mode": t.mode, "amount": to_json(t.amount), "reference": t.reference}
-        for t in conn.execute(
-            select(settlements.c.mode, settlements.c.amount, settlements.c.reference)
-            .where(settlements.c.document_id == doc_id)
-            .order_by(settlements.c.id)
+    kinds = sorted({d["kind"] for d in docs.values()})
+    refs = [str(i) for i in doc_ids]
+    moved = {tuple(r) for r in conn.execute(_MOVED, {"kinds": kinds, "refs": refs})}
+    item_ids = [ln.item_id for rows in lines.values() for ln in rows if ln.item_id]
+    party_ids = [d["party_id"] for d in docs.values() if d["party_id"]]
+    original_ids = [d["original_id"] for d in docs.values() if d["original_id"]]
+    item_gid = gids_for(conn, "items", item_ids, device) if item_ids else {}
+    party_gid = gids_for(conn, "parties", party_ids, device) if party_ids else {}
+    original_gid = gids_for(conn, "documents", original_ids, device) if original_ids else {}
+    series_memo: dict[tuple[str, str], Any] = {}
+    return {
+        i: _document_body(
+            docs[i],
+            [_line_body(ln, item_gid) for ln in lines[i]],
+            tenders[i],
+            (docs[i]["kind"], str(i)) in moved,
+            party_gid,
+            original_gid,
+            partial(_series, conn, memo=series_memo),
         )
-    ]
-    moved = conn.execute(
-        select(func.count())
-        .select_from(stock_moves)
-        .where(stock_moves.c.source_kind == doc["kind"], stock_moves.c.source_id == str(doc_id))
-    ).scalar_one()
-    walk_in = None
-    if party is None:
-        walk_in = {
-            k: to_json(doc[k])
-            for k in (
-                "cp_name",
-                "cp_gstin",
-                "cp_state",
-                "cp_address",
-                "cp_pin",
-                "cp_ship_address",
-                "cp_ship_state",
-                "cp_ship_pin",
-                "cp_phone",
-            )
-        }
+        for i in doc_ids
+    }
+
+
+def _line_body(line: Any, item_gid: dict[int, str]) -> dict[str, JsonValue]:
+    return {
+        "description": line.description,
+        "qty": to_json(line.qty),
+        "unit_price": to_json(line.unit_price),
+        "gst_rate": to_json(line.gst_rate),
+        "item": item_gid[line.item_id] if line.item_id else None,
+        "hsn": line.hsn,
+        "uqc": line.uqc,
+        "discount_pct": to_json(line.discount_pct),
+        "cess_rate": to_json(line.cess_rate),
+        "price_includes_tax": line.price_includes_tax,
+        "taxability": line.taxability,
+        "godown": line.godown_name,
+        "batch": line.batch_id,
+    }
+
+
+def _document_body(
+    doc: Any,
+    lines: list[dict[str, JsonValue]],
+    tenders: list[JsonValue],
+    moved: bool,
+    party_gid: dict[int, str],
+    original_gid: dict[int, str],
+    series: Callable[[str, str, str], dict[str, JsonValue] | None],
+) -> dict[str, JsonValue]:
+    series_of = doc["number"] if doc["number_scope"] == "out" else doc["our_reference"]
+    party = party_gid[doc["party_id"]] if doc["party_id"] else None
+    walk_in = None if party else {k: to_json(doc[k]) for k in _WALK_IN}
     export = None
     if doc["export_with_payment"] is not None:
         export = {
@@ -290,19 +387,19 @@ def document_body(conn: Connection, doc_id: int, device: str) -> dict[str, JsonV
         "fy": doc["fy"],
         "number": doc["number"],
         "our_reference": doc["our_reference"],
-        "series": _series(conn, doc["kind"], doc["fy"], series_of) if series_of else None,
+        "series": series(doc["kind"], doc["fy"], series_of) if series_of else None,
         "party": party,
         "walk_in": walk_in,
         "place_of_supply": doc["place_of_supply"],
         "reverse_charge": doc["reverse_charge"],
         "export": export,
         "to_sez": doc["to_sez"],
-        "original": original,
+        "original": original_gid[doc["original_id"]] if doc["original_id"] else None,
         "original_number": doc["original_number"],
         "original_date": to_json(doc["original_date"]),
         "reason": doc["reason"],
         "itc_eligible": doc["itc_eligible"],
-        "moves_stock": bool(moved) or not any(line["item"] for line in lines),
+        "moves_stock": moved or not any(line["item"] for line in lines),
         "notes": doc["notes"],
         "lines": lines,
         "tenders": tenders,
@@ -350,18 +447,31 @@ def settlement_body(conn: Connection, settlement_id: int, device: str) -> dict[s
     }
 
 
-def _hand_entered(conn: Connection, voucher_id: int) -> bool:
-    """A voucher typed by a user (ledger source ""), not one a document, a receipt or an
-    opening balance made: those travel inside their own document and are re-made there."""
-    row = conn.execute(
-        select(vouchers.c.source, vouchers.c.reverses_id).where(vouchers.c.id == voucher_id)
-    ).first()
-    if row is None or row.source != "":
-        return False
-    if row.reverses_id is None:
-        # A cancellation's reversal also has no source; it reverses a document's voucher.
-        return True
-    return _hand_entered(conn, int(row.reverses_id))
+_VOUCHER_SOURCES = select(vouchers.c.id, vouchers.c.source, vouchers.c.reverses_id).where(
+    vouchers.c.id.in_(bindparam("ids", expanding=True))
+)
+
+
+def _hand_entered(conn: Connection, voucher_ids: list[int]) -> set[int]:
+    """Of these vouchers, those typed by a user (ledger source ""), not one a document, a
+    receipt or an opening balance made: those travel inside their own document and are
+    re-made there."""
+    typed: set[int] = set()
+    reversals: dict[int, int] = {}  # a reversal of a typed voucher was typed too
+    for start in range(0, len(voucher_ids), 900):  # SQLite's limit on bound parameters
+        chunk = voucher_ids[start : start + 900]
+        for row in conn.execute(_VOUCHER_SOURCES, {"ids": chunk}):
+            if row.source != "":
+                continue
+            if row.reverses_id is None:
+                typed.add(row.id)
+            else:
+                # A cancellation's reversal also has no source; it reverses a document's.
+                reversals[row.id] = int(row.reverses_id)
+    if reversals:
+        reversed_typed = _hand_entered(conn, sorted(set(reversals.values())))
+        typed |= {v for v, original in reversals.items() if original in reversed_typed}
+    return typed
 
 
 def voucher_body(conn: Connection, voucher_id: int, device: str) -> dict[str, JsonValue]:
@@ -410,17 +520,20 @@ class _Touched:
     through: int
 
 
+_AUDIT_AFTER = (
+    select(audit_log.c.id, audit_log.c.action, audit_log.c.entity_id, audit_log.c.details)
+    .where(audit_log.c.id > bindparam("after"))
+    .order_by(audit_log.c.id)
+)
+
+
 def _touched(conn: Connection, after: int) -> _Touched:
+    rows = conn.execute(_AUDIT_AFTER, {"after": after}).all()
+    vouchers_posted = [int(r.entity_id) for r in rows if r.action == "voucher.post"]
+    typed = _hand_entered(conn, vouchers_posted) if vouchers_posted else set()
     posted: list[tuple[str, int, str]] = []
     master: dict[tuple[str, int], None] = {}
-    through = after
-    rows = conn.execute(
-        select(audit_log.c.id, audit_log.c.action, audit_log.c.entity_id, audit_log.c.details)
-        .where(audit_log.c.id > after)
-        .order_by(audit_log.c.id)
-    )
     for row in rows:
-        through = row.id
         if row.action == "document.post":
             posted.append(("documents", int(row.entity_id), ""))
         elif row.action == "document.cancel":
@@ -428,77 +541,87 @@ def _touched(conn: Connection, after: int) -> _Touched:
             posted.append(("cancellations", int(row.entity_id), reason))
         elif row.action == "settlement.add":
             posted.append(("settlements", int(row.entity_id), ""))
-        elif row.action == "voucher.post" and _hand_entered(conn, int(row.entity_id)):
+        elif row.action == "voucher.post" and int(row.entity_id) in typed:
             posted.append(("vouchers", int(row.entity_id), ""))
         elif row.action in _PARTY_ACTIONS:
             master[("parties", int(row.entity_id))] = None
         elif row.action in _ITEM_ACTIONS:
             master[("items", int(row.entity_id))] = None
-    return _Touched(tuple(posted), tuple(master), through)
+    return _Touched(tuple(posted), tuple(master), rows[-1].id if rows else after)
 
 
-def _posted_op(conn: Connection, table: str, row_id: int, reason: str, device: str) -> Op | None:
+def _posted_op(
+    conn: Connection,
+    table: str,
+    row_id: int,
+    reason: str,
+    device: str,
+    bodies: dict[int, dict[str, JsonValue]],
+) -> Op | None:
     if table == "cancellations":
         return _cancellation(conn, row_id, device, reason)
-    body = {
-        "documents": document_body,
-        "settlements": settlement_body,
-        "vouchers": voucher_body,
-    }[table](conn, row_id, device)
+    if table == "documents":
+        body = bodies[row_id]
+    else:
+        body = {"settlements": settlement_body, "vouchers": voucher_body}[table](
+            conn, row_id, device
+        )
     return DocOp(table, gid_for(conn, table, row_id, device), body)
 
 
-def _enqueue(
-    conn: Connection, device: str, clock: HybridClock, ops: list[Op], stamp: Timestamp
-) -> None:
-    seq = read_int_state(conn, "next_device_seq") or 1
+def _outbox_row(seq: int, ops: list[Op], stamp: Timestamp) -> dict[str, Any]:
     change = Change(new_tx_id(), stamp, SCHEMA.version, tuple(ops))
     kinds = {"doc" if isinstance(op, DocOp) else "set" for op in ops}
-    conn.execute(
-        sync_outbox.insert().values(
-            device_seq=seq,
-            tx_id=change.tx_id,
-            hlc=stamp.text(),
-            kind=kinds.pop() if len(kinds) == 1 else "mixed",
-            key=f"{ops[0].table}/{ops[0].id}"[:120],
-            payload=encode_change(change, SCHEMA),
-            envelope=None,
-            created_at=_now(),
-        )
-    )
-    write_state(conn, "next_device_seq", str(seq + 1))
+    return {
+        "device_seq": seq,
+        "tx_id": change.tx_id,
+        "hlc": stamp.text(),
+        "kind": kinds.pop() if len(kinds) == 1 else "mixed",
+        "key": f"{ops[0].table}/{ops[0].id}"[:120],
+        "payload": encode_change(change, SCHEMA),
+        "envelope": None,
+        "created_at": _now(),
+    }
 
 
 def sweep(conn: Connection) -> int:
     """Write outbox rows for every audited change since the last sweep; returns how many.
     Runs inside the caller's write transaction."""
-    device = device_id(conn)
+    state = read_states(conn, _SWEEP_KEYS)
+    device = state.get("device_id")
     if device is None:
         return 0
-    after = read_int_state(conn, "audit_through")
+    after = int(state.get("audit_through") or 0)
     touched = _touched(conn, after)
     if touched.through == after:
         return 0
-    clock = load_clock(conn, device)
-    written = 0
+    clock = _clock(device, state)
+    seq = int(state.get("next_device_seq") or 1)
+    rows: list[dict[str, Any]] = []
     ops: list[Op] = []
     stamp = clock.now()
     # Master data first: a party made at the counter travels before the bill that names it.
     for name, row_id in touched.master:
         ops.extend(_master_ops(conn, name, row_id, device, stamp))
+    doc_ids = [row_id for table, row_id, _ in touched.posted if table == "documents"]
+    bodies = document_bodies(conn, doc_ids, device) if doc_ids else {}
     for table, row_id, reason in touched.posted:
         if len(ops) >= MAX_OPS:
-            _enqueue(conn, device, clock, ops, stamp)
-            written, ops, stamp = written + 1, [], clock.now()
-        op = _posted_op(conn, table, row_id, reason, device)
+            rows.append(_outbox_row(seq + len(rows), ops, stamp))
+            ops, stamp = [], clock.now()
+        op = _posted_op(conn, table, row_id, reason, device, bodies)
         if op is not None:
             ops.append(op)
     if ops:
-        _enqueue(conn, device, clock, ops, stamp)
-        written += 1
-    save_clock(conn, clock)
-    write_state(conn, "audit_through", str(touched.through))
-    return written
+        rows.append(_outbox_row(seq + len(rows), ops, stamp))
+    if rows:
+        conn.execute(sync_outbox.insert(), rows)
+    write_states(
+        conn,
+        _clock_state(clock)
+        | {"next_device_seq": str(seq + len(rows)), "audit_through": str(touched.through)},
+    )
+    return len(rows)
 
 
 def skip_applied(conn: Connection) -> None:

@@ -17,7 +17,15 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from app.billing.model import Address, DocKind, DocumentDraft, DraftLine, PartyDraft
+from app.billing.model import (
+    Address,
+    DocKind,
+    DocumentDraft,
+    DraftLine,
+    PartyDraft,
+    PaymentMode,
+    Tender,
+)
 from app.billing.parties import add_party
 from app.billing.service import post_document
 from app.money import D
@@ -29,6 +37,7 @@ from tests.conftest import CompanyFactory
 from tests.ui.conftest import activate, wait_idle
 
 DAY = date(2025, 6, 10)
+RAO_EMAIL = "accounts@raostores.in"
 
 
 @pytest.fixture
@@ -41,7 +50,12 @@ def shop(make_company: CompanyFactory) -> Company:
 def view(qtbot: QtBot, shop: Company, runner: Runner) -> Iterator[DocumentView]:
     rao = add_party(
         shop,
-        PartyDraft("Rao Stores", gstin="29AABCR1718E1ZL", billing=Address("MG Road, Bengaluru")),
+        PartyDraft(
+            "Rao Stores",
+            gstin="29AABCR1718E1ZL",
+            billing=Address("MG Road, Bengaluru"),
+            email=RAO_EMAIL,
+        ),
     )
     rice = DraftLine("Basmati rice", D("10"), D("450"), D("5"), hsn="1006", uqc="KGS")
     doc = post_document(shop, DocumentDraft(DocKind.SALES_INVOICE, DAY, (rice,), party_id=rao))
@@ -112,7 +126,7 @@ def test_print_pdf_counts_pages_and_refuses_what_is_not_a_pdf(tmp_path: Path) ->
 
 
 def test_email_saves_to_the_chosen_folder_and_builds_the_mail_command(
-    qtbot: QtBot, view: DocumentView, runner: Runner, tmp_path: Path
+    qtbot: QtBot, view: DocumentView, shop: Company, runner: Runner, tmp_path: Path
 ) -> None:
     folder = tmp_path / "outbox"
     folder.mkdir()
@@ -129,6 +143,31 @@ def test_email_saves_to_the_chosen_folder_and_builds_the_mail_command(
         "open",
         "-a",
     )
+    linux = command.argv[0] == "xdg-email"
+    if linux:
+        assert command.argv[-1] == RAO_EMAIL  # addressed to the party, from its record
+
+    # A walk-in sale has no party, so the mail has no address: the user types one.
+    soap = DraftLine("Soap", D("1"), D("40"), D("18"), hsn="3401", price_includes_tax=True)
+    walk_in = post_document(
+        shop,
+        DocumentDraft(
+            DocKind.SALES_INVOICE, DAY, (soap,), tenders=(Tender(PaymentMode.CASH, D("40")),)
+        ),
+    ).document
+    assert walk_in.party_id is None
+    view.output.last_mail = None
+    view.output.save_for_mail(walk_in, folder, open_client=False)
+    qtbot.waitUntil(lambda: view.output.last_mail is not None, timeout=10_000)
+    wait_idle(qtbot, runner)
+    command = view.output.last_mail
+    assert command is not None
+    if linux:
+        assert command.argv[-2:] == (
+            "--body",
+            f"Please find attached tax invoice {walk_in.number}.",
+        )
+        assert not any("@" in arg for arg in command.argv)
 
 
 def test_email_folder_is_asked_from_the_keyboard(qtbot: QtBot, view: DocumentView) -> None:

@@ -6,10 +6,13 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pdfplumber
+import pytesseract
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -101,7 +104,12 @@ def balances(company: Company) -> dict[str, Decimal]:
 
 
 def test_cashier_scans_edits_takes_split_payment_and_prints(
-    qtbot: QtBot, till: PosPage, company: Company, shop: list[ItemId], runner: Runner
+    qtbot: QtBot,
+    till: PosPage,
+    company: Company,
+    shop: list[ItemId],
+    runner: Runner,
+    tmp_path: Path,
 ) -> None:
     till.table.setFocus()  # the scanner must work wherever the focus is, not only in search
     assert QApplication.focusWidget() is till.table
@@ -202,7 +210,8 @@ def test_cashier_scans_edits_takes_split_payment_and_prints(
 
     if not printing_available():
         return
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    # Ctrl+S only saves the receipt as a PDF: its text is read back as written.
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: till.last_pdf is not None, timeout=20_000)
     assert till.last_pdf is not None
     with pdfplumber.open(till.last_pdf) as pdf:
@@ -213,6 +222,35 @@ def test_cashier_scans_edits_takes_split_payment_and_prints(
     assert f"Grand Total ₹ {format_inr(doc.grand_total)}" in text
     for name, *_ in STOCK:
         assert name in text
+
+    # Ctrl+P prints it: through the system print dialog, to a printer that writes a PDF.
+    out = tmp_path / "printed-receipt.pdf"
+    printer = till.output.printer
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(out))
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(
+        lambda: till.output.print_dialog is not None and till.output.print_dialog.isVisible(),
+        timeout=20_000,
+    )
+    print_dialog = till.output.print_dialog
+    assert print_dialog is not None
+    print_dialog.accept()
+    qtbot.waitUntil(lambda: "Sent 1 page" in till.message.text(), timeout=20_000)
+    wait_idle(qtbot, runner)
+    with pdfplumber.open(till.last_pdf) as receipt, pdfplumber.open(out) as printed:
+        assert abs(receipt.pages[0].width - 80 * 72 / 25.4) < 1  # the 80 mm roll
+        (picture,) = printed.pages[0].images  # the receipt's page, drawn whole
+        shape = receipt.pages[0].height / receipt.pages[0].width
+        assert picture["height"] / picture["width"] == pytest.approx(shape, rel=0.01)
+        # The print is a picture of the receipt: read it back with tesseract.
+        seen = pytesseract.image_to_string(
+            printed.pages[0].to_image(resolution=300).original, config="--psm 6"
+        )
+    assert f"Invoice No. {doc.number}" in seen
+    (total,) = [row for row in seen.splitlines() if row.startswith("Grand Total")]
+    assert total.endswith(f" {format_inr(doc.grand_total)}")  # the rupee sign reads as noise
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is till.search)  # ready for the next
 
 
 def test_typing_in_the_search_box_stays_typing_and_a_scan_there_is_taken_back(

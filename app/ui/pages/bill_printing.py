@@ -4,7 +4,7 @@ Printing (``app.billing.printing``) is optional for the screens: they offer it o
 imports, and everything else works without it. A bill is always rendered to PDF first (the
 same file "Save PDF" writes); "Print…" sends that PDF's pages through the system print dialog,
 and "Email…" saves it to a chosen folder and opens the mail client with it attached where the
-platform allows.
+platform allows, addressed to the party when its record has an email address.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from urllib.parse import quote
 from PySide6.QtCore import QRectF, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QImage, QPainter
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
+from app.billing import queries as billing_queries
 from app.billing.model import PostedDocument
 from app.errors import AppError, ValidationError
 from app.storage.company import Company
@@ -131,12 +132,19 @@ def print_pdf(pdf: Path, printer: QPrinter) -> int:
 class BillOutput:
     """Print… and Email… for one screen: the PDF is made off the UI thread, then the system
     print dialog (or the folder chooser) opens without blocking, so everything stays
-    reachable from the keyboard. ``say`` shows the outcome on the screen."""
+    reachable from the keyboard. ``say`` shows the outcome on the screen; ``closed``, when
+    given, runs as either dialog closes (the counter takes the keys and the scanner back)."""
 
     def __init__(
-        self, parent: QWidget, company: Company, runner: Runner, say: Callable[[str], None]
+        self,
+        parent: QWidget,
+        company: Company,
+        runner: Runner,
+        say: Callable[[str], None],
+        closed: Callable[[], None] | None = None,
     ) -> None:
         self.parent, self.company, self.runner, self.say = parent, company, runner, say
+        self.closed = closed
         self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         self.print_dialog: QPrintDialog | None = None
         self.folder_dialog: QFileDialog | None = None
@@ -155,9 +163,15 @@ class BillOutput:
         dialog.setObjectName("printDialog")
         dialog.setWindowTitle(f"Print {pdf.stem}")
         dialog.accepted.connect(lambda: self._print(pdf))
+        self._on_close(dialog)
         self.print_dialog = dialog
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.show()  # not exec(): the event loop (and the runner's results) keep going
+
+    def _on_close(self, dialog: QDialog) -> None:
+        closed = self.closed
+        if closed is not None:
+            dialog.finished.connect(lambda _result: closed())
 
     def _print(self, pdf: Path) -> None:
         try:
@@ -175,18 +189,22 @@ class BillOutput:
         dialog.setFileMode(QFileDialog.FileMode.Directory)
         dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
         dialog.fileSelected.connect(lambda folder: self.save_for_mail(doc, Path(folder)))
+        self._on_close(dialog)
         self.folder_dialog = dialog
         dialog.open()
 
     def save_for_mail(self, doc: PostedDocument, folder: Path, *, open_client: bool = True) -> None:
         company = self.company
 
-        def save(_ctx: JobContext) -> Path:
-            return save_bill_pdf(company, doc, receipt=False, folder=folder)
+        def save(_ctx: JobContext) -> tuple[Path, str]:
+            pdf = save_bill_pdf(company, doc, receipt=False, folder=folder)
+            return pdf, party_email(company, doc)  # a database read: here, off the UI thread
 
-        def saved(pdf: Path) -> None:
+        def saved(result: tuple[Path, str]) -> None:
+            pdf, to = result
             command = mail_command(
                 pdf,
+                to=to,
                 subject=f"{doc.kind.label} {doc.number} from {company.profile.name}",
                 body=f"Please find attached {doc.kind.label.lower()} {doc.number}.",
             )
@@ -206,6 +224,15 @@ class BillOutput:
 
 
 # --- email ----------------------------------------------------------------------------------
+
+
+def party_email(company: Company, doc: PostedDocument) -> str:
+    """Where the new mail goes: the party's email address, or "" for a walk-in sale or a
+    party without one (the user types it in the mail client)."""
+    if doc.party_id is None:
+        return ""
+    with company.reader() as conn:
+        return billing_queries.party(conn, doc.party_id).email.strip()
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 Keys: a scan anywhere adds the item · F2 search (or just type) · Enter adds the item found ·
 ``*`` quantity, ``@`` price, ``%`` discount of the current line, then a number and Enter ·
 Del removes the line · Up/Down choose the line · F3 customer by phone · F6 hold · F7 resume ·
-F10 return against a bill · F11 shift · F12 or Ctrl+Enter take payment · Ctrl+P save the last
-bill as a PDF.
+F10 return against a bill · F11 shift · F12 or Ctrl+Enter take payment · Ctrl+P print the last
+bill's receipt through the print dialog · Ctrl+S only save it as a PDF.
 
 A barcode lookup is a quick indexed read (0.3 ms median with 100,000 items), so it runs
 here on the UI thread: scans are added in the order they were made and the line paints at
@@ -49,7 +49,7 @@ from app.money import ZERO, D, format_inr
 from app.storage.company import Company
 from app.storage.settings import choice
 from app.ui.ops import JobContext, Runner, show_error
-from app.ui.pages.bill_printing import printing_available, save_bill_pdf
+from app.ui.pages.bill_printing import BillOutput, printing_available, save_bill_pdf
 from app.ui.pages.pos_dialogs import (
     HeldBillsDialog,
     PaymentDialog,
@@ -127,7 +127,8 @@ class PosPage(QWidget):
         self.runner = runner
         self.cart = Cart()
         self.last_posted: Posted | None = None
-        self.last_pdf: Path | None = None
+        self.last_pdf: Path | None = None  # the last receipt saved (Ctrl+S)
+        self.output = BillOutput(self, company, runner, self.say, self.back_to_counter)
         self._busy = False
         self._searched = ""
         setup = self._read_setup()
@@ -206,15 +207,25 @@ class PosPage(QWidget):
         self.shift_label = QLabel()
         self.shift_label.setObjectName("posShift")
         self.held_label = QLabel()
-        self.print_button = QPushButton("Save receipt PDF (Ctrl+P)")
+        self.print_button = QPushButton("Print receipt (Ctrl+P)")
         self.print_button.setObjectName("posPrint")
-        self.print_button.setEnabled(False)
-        self.print_button.setVisible(printing_available())
         self.print_button.clicked.connect(self.print_last)
+        self.save_button = QPushButton("Save receipt PDF (Ctrl+S)")
+        self.save_button.setObjectName("posSaveReceipt")
+        self.save_button.clicked.connect(self.save_last)
+        for button in (self.print_button, self.save_button):
+            button.setEnabled(False)
+            button.setVisible(printing_available())
         self.pay_button = QPushButton("Pay (F12)")
         self.pay_button.setObjectName("posPay")
         self.pay_button.clicked.connect(self.take_payment)
-        for widget in (self.table, self.results, self.print_button, self.pay_button):
+        for widget in (
+            self.table,
+            self.results,
+            self.print_button,
+            self.save_button,
+            self.pay_button,
+        ):
             widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
 
     def _lay_out(self) -> None:
@@ -228,6 +239,7 @@ class PosPage(QWidget):
         side.addStretch(1)
         side.addWidget(self.pay_button)
         side.addWidget(self.print_button)
+        side.addWidget(self.save_button)
         middle = QHBoxLayout()
         lines = QVBoxLayout()
         lines.addWidget(self.results)
@@ -240,7 +252,7 @@ class PosPage(QWidget):
         bottom.addStretch(1)
         keys = QLabel(
             "F2 search · F3 customer · * qty · @ price · % disc · Del remove · F6 hold · "
-            "F7 resume · F10 return · F11 shift · F12 pay"
+            "F7 resume · F10 return · F11 shift · F12 pay · Ctrl+P print · Ctrl+S save receipt"
         )
         keys.setStyleSheet("color: #6b7280;")
         bottom.addWidget(keys)
@@ -283,8 +295,12 @@ class PosPage(QWidget):
 
     def _command_for(self, key: int, ctrl: bool) -> Callable[[], None] | None:
         if ctrl:
-            enter = key in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-            return self.take_payment if enter else self.print_last if key == Qt.Key.Key_P else None
+            return {
+                Qt.Key.Key_Return: self.take_payment,
+                Qt.Key.Key_Enter: self.take_payment,
+                Qt.Key.Key_P: self.print_last,
+                Qt.Key.Key_S: self.save_last,
+            }.get(Qt.Key(key))
         return {
             Qt.Key.Key_F2: self.focus_search,
             Qt.Key.Key_F3: self.focus_customer,
@@ -621,11 +637,23 @@ class PosPage(QWidget):
         for warning in posted.warnings:
             text += f" {warning}"
         self.say(text)
-        self.print_button.setEnabled(True)
+        self._receipt_ready()
         self.posted.emit(posted)
         self.back_to_counter()
 
+    def _receipt_ready(self) -> None:
+        for button in (self.print_button, self.save_button):
+            button.setEnabled(True)
+
     def print_last(self) -> None:
+        """The last bill's 80 mm receipt through the system print dialog (which does not
+        block: the counter's results keep arriving while it is open)."""
+        if self.last_posted is None or not printing_available():
+            return
+        self.output.print_bill(self.last_posted.document, receipt=True)
+
+    def save_last(self) -> None:
+        """The last bill's receipt as a PDF in the company's printed/ folder, not printed."""
         if self.last_posted is None or not printing_available():
             return
         company, doc = self.company, self.last_posted.document
@@ -633,11 +661,14 @@ class PosPage(QWidget):
         def read(_ctx: JobContext) -> Path:
             return save_bill_pdf(company, doc, receipt=True)
 
-        self.runner.read("Save the receipt", read, on_done=self._printed)
+        self.runner.read("Save the receipt", read, on_done=self._saved, on_error=self._not_saved)
 
-    def _printed(self, path: Path) -> None:
+    def _saved(self, path: Path) -> None:
         self.last_pdf = path
         self.say(f"Receipt saved as {path}")
+
+    def _not_saved(self, error: BaseException) -> None:
+        show_error(self, error)
 
     # -- hold, resume --------------------------------------------------------------------------
     def hold(self) -> None:
@@ -723,7 +754,8 @@ class PosPage(QWidget):
             f"{format_inr(doc.grand_total, symbol=True)} refunded."
         )
         self.last_posted = posted
-        self.print_button.setEnabled(True)
+        self.last_pdf = None
+        self._receipt_ready()
         self.posted.emit(posted)
         self.back_to_counter()
 
