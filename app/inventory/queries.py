@@ -13,7 +13,17 @@ from datetime import date
 from decimal import Decimal
 from itertools import groupby
 
-from sqlalchemy import Connection, RowMapping, Select, and_, func, literal_column, select, text
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    text,
+)
 
 from app.errors import NotFound
 from app.inventory.barcodes import BarcodeKind, ScaleFormat, lookup_forms, read_scale_barcode
@@ -171,18 +181,18 @@ def item_by_name(conn: Connection, name: str) -> ItemRow:
     return _item_row(row)
 
 
+# Built once: every scan at the counter runs it, and building it costs more than running it.
+_BY_BARCODE = (
+    _item_select()
+    .join(item_barcodes, item_barcodes.c.item_id == items.c.id)
+    .where(item_barcodes.c.code.in_(bindparam("codes", expanding=True)))
+    .limit(1)
+)
+
+
 def item_by_barcode(conn: Connection, code: str) -> ItemRow | None:
     """The item a scanned barcode belongs to (UPC-A read as EAN-13 included)."""
-    row = (
-        conn.execute(
-            _item_select()
-            .join(item_barcodes, item_barcodes.c.item_id == items.c.id)
-            .where(item_barcodes.c.code.in_(lookup_forms(code)))
-            .limit(1)
-        )
-        .mappings()
-        .first()
-    )
+    row = conn.execute(_BY_BARCODE, {"codes": list(lookup_forms(code))}).mappings().first()
     return None if row is None else _item_row(row)
 
 

@@ -42,6 +42,7 @@ from sqlalchemy import (
     bindparam,
     func,
     select,
+    tuple_,
 )
 from sqlalchemy.dialects.sqlite import insert
 
@@ -146,24 +147,31 @@ def _now() -> str:
 # ---------------------------------------------------------------- ids and values
 
 
-_GIDS = select(sync_ids.c.local_id, sync_ids.c.gid).where(
-    sync_ids.c.tbl == bindparam("tbl"), sync_ids.c.local_id.in_(bindparam("ids", expanding=True))
+_GIDS_OF = select(sync_ids.c.tbl, sync_ids.c.local_id, sync_ids.c.gid).where(
+    tuple_(sync_ids.c.tbl, sync_ids.c.local_id).in_(bindparam("keys", expanding=True))
 )
 
 
 def gid_for(conn: Connection, table: str, local_id: int, device: str) -> str:
     """The shop-wide id of a local row; minted from the device id the first time it travels."""
-    return gids_for(conn, table, [local_id], device)[local_id]
+    return gids_for(conn, {table: [local_id]}, device)[(table, local_id)]
 
 
-def gids_for(conn: Connection, table: str, ids: list[int], device: str) -> dict[int, str]:
-    """``gid_for`` of many rows of one table, in one read (and one write for new ones)."""
-    found = {int(r.local_id): str(r.gid) for r in conn.execute(_GIDS, {"tbl": table, "ids": ids})}
-    minted = {i: f"{device}:{i}" for i in dict.fromkeys(ids) if i not in found}
+def gids_for(
+    conn: Connection, wanted: dict[str, list[int]], device: str
+) -> dict[tuple[str, int], str]:
+    """``gid_for`` of many rows of several tables, by (table, local id): one read (and one
+    write for the new ones) however many rows a sale or a bulk import names."""
+    keys = list(dict.fromkeys((table, i) for table, ids in wanted.items() for i in ids))
+    found: dict[tuple[str, int], str] = {}
+    for start in range(0, len(keys), 400):  # two bound parameters a key, under SQLite's limit
+        for r in conn.execute(_GIDS_OF, {"keys": keys[start : start + 400]}):
+            found[(r.tbl, int(r.local_id))] = str(r.gid)
+    minted = {key: f"{device}:{key[1]}" for key in keys if key not in found}
     if minted:
         conn.execute(
             sync_ids.insert(),
-            [{"tbl": table, "gid": gid, "local_id": i} for i, gid in minted.items()],
+            [{"tbl": t, "gid": gid, "local_id": i} for (t, i), gid in minted.items()],
         )
     return found | minted
 
@@ -304,9 +312,7 @@ _MOVED = (
 )
 
 
-def document_bodies(
-    conn: Connection, doc_ids: list[int], device: str
-) -> dict[int, dict[str, JsonValue]]:
+def document_ops(conn: Connection, doc_ids: list[int], device: str) -> dict[int, DocOp]:
     """Posted documents as they travel: what each draft was, plus the figures to check. One
     read per table for the whole batch: a bulk import sweeps thousands at once."""
     ids = {"ids": doc_ids}
@@ -322,34 +328,40 @@ def document_bodies(
     kinds = sorted({d["kind"] for d in docs.values()})
     refs = [str(i) for i in doc_ids]
     moved = {tuple(r) for r in conn.execute(_MOVED, {"kinds": kinds, "refs": refs})}
-    item_ids = [ln.item_id for rows in lines.values() for ln in rows if ln.item_id]
-    party_ids = [d["party_id"] for d in docs.values() if d["party_id"]]
-    original_ids = [d["original_id"] for d in docs.values() if d["original_id"]]
-    item_gid = gids_for(conn, "items", item_ids, device) if item_ids else {}
-    party_gid = gids_for(conn, "parties", party_ids, device) if party_ids else {}
-    original_gid = gids_for(conn, "documents", original_ids, device) if original_ids else {}
+    gid = gids_for(
+        conn,
+        {
+            "items": [ln.item_id for rows in lines.values() for ln in rows if ln.item_id],
+            "parties": [d["party_id"] for d in docs.values() if d["party_id"]],
+            "documents": [d["original_id"] for d in docs.values() if d["original_id"]] + doc_ids,
+        },
+        device,
+    )
     series_memo: dict[tuple[str, str], Any] = {}
     return {
-        i: _document_body(
-            docs[i],
-            [_line_body(ln, item_gid) for ln in lines[i]],
-            tenders[i],
-            (docs[i]["kind"], str(i)) in moved,
-            party_gid,
-            original_gid,
-            partial(_series, conn, memo=series_memo),
+        i: DocOp(
+            "documents",
+            gid[("documents", i)],
+            _document_body(
+                docs[i],
+                [_line_body(ln, gid) for ln in lines[i]],
+                tenders[i],
+                (docs[i]["kind"], str(i)) in moved,
+                gid,
+                partial(_series, conn, memo=series_memo),
+            ),
         )
         for i in doc_ids
     }
 
 
-def _line_body(line: Any, item_gid: dict[int, str]) -> dict[str, JsonValue]:
+def _line_body(line: Any, gid: dict[tuple[str, int], str]) -> dict[str, JsonValue]:
     return {
         "description": line.description,
         "qty": to_json(line.qty),
         "unit_price": to_json(line.unit_price),
         "gst_rate": to_json(line.gst_rate),
-        "item": item_gid[line.item_id] if line.item_id else None,
+        "item": gid[("items", line.item_id)] if line.item_id else None,
         "hsn": line.hsn,
         "uqc": line.uqc,
         "discount_pct": to_json(line.discount_pct),
@@ -366,12 +378,11 @@ def _document_body(
     lines: list[dict[str, JsonValue]],
     tenders: list[JsonValue],
     moved: bool,
-    party_gid: dict[int, str],
-    original_gid: dict[int, str],
+    gid: dict[tuple[str, int], str],
     series: Callable[[str, str, str], dict[str, JsonValue] | None],
 ) -> dict[str, JsonValue]:
     series_of = doc["number"] if doc["number_scope"] == "out" else doc["our_reference"]
-    party = party_gid[doc["party_id"]] if doc["party_id"] else None
+    party = gid[("parties", doc["party_id"])] if doc["party_id"] else None
     walk_in = None if party else {k: to_json(doc[k]) for k in _WALK_IN}
     export = None
     if doc["export_with_payment"] is not None:
@@ -394,7 +405,7 @@ def _document_body(
         "reverse_charge": doc["reverse_charge"],
         "export": export,
         "to_sez": doc["to_sez"],
-        "original": original_gid[doc["original_id"]] if doc["original_id"] else None,
+        "original": gid[("documents", doc["original_id"])] if doc["original_id"] else None,
         "original_number": doc["original_number"],
         "original_date": to_json(doc["original_date"]),
         "reason": doc["reason"],
@@ -556,16 +567,13 @@ def _posted_op(
     row_id: int,
     reason: str,
     device: str,
-    bodies: dict[int, dict[str, JsonValue]],
+    documents: dict[int, DocOp],
 ) -> Op | None:
     if table == "cancellations":
         return _cancellation(conn, row_id, device, reason)
     if table == "documents":
-        body = bodies[row_id]
-    else:
-        body = {"settlements": settlement_body, "vouchers": voucher_body}[table](
-            conn, row_id, device
-        )
+        return documents[row_id]
+    body = {"settlements": settlement_body, "vouchers": voucher_body}[table](conn, row_id, device)
     return DocOp(table, gid_for(conn, table, row_id, device), body)
 
 
@@ -586,7 +594,12 @@ def _outbox_row(seq: int, ops: list[Op], stamp: Timestamp) -> dict[str, Any]:
 
 def sweep(conn: Connection) -> int:
     """Write outbox rows for every audited change since the last sweep; returns how many.
-    Runs inside the caller's write transaction."""
+    Runs inside the caller's write transaction.
+
+    A row of posted documents only (a sale at the counter, a bulk import) keeps just their
+    ids, stamp and transaction id here; ``complete_outbox`` builds their bodies at the
+    first push. A posted document never changes, so the body is the same then, and the
+    sale does not wait for a dozen reads and a JSON encoding it does not need."""
     state = read_states(conn, _SWEEP_KEYS)
     device = state.get("device_id")
     if device is None:
@@ -597,23 +610,14 @@ def sweep(conn: Connection) -> int:
         return 0
     clock = _clock(device, state)
     seq = int(state.get("next_device_seq") or 1)
-    rows: list[dict[str, Any]] = []
-    ops: list[Op] = []
-    stamp = clock.now()
-    # Master data first: a party made at the counter travels before the bill that names it.
-    for name, row_id in touched.master:
-        ops.extend(_master_ops(conn, name, row_id, device, stamp))
-    doc_ids = [row_id for table, row_id, _ in touched.posted if table == "documents"]
-    bodies = document_bodies(conn, doc_ids, device) if doc_ids else {}
-    for table, row_id, reason in touched.posted:
-        if len(ops) >= MAX_OPS:
-            rows.append(_outbox_row(seq + len(rows), ops, stamp))
-            ops, stamp = [], clock.now()
-        op = _posted_op(conn, table, row_id, reason, device, bodies)
-        if op is not None:
-            ops.append(op)
-    if ops:
-        rows.append(_outbox_row(seq + len(rows), ops, stamp))
+    if not touched.master and all(table == "documents" for table, _, _ in touched.posted):
+        ids = [row_id for _, row_id, _ in touched.posted]
+        rows = [
+            _later_row(seq + n, ids[start : start + MAX_OPS], clock.now())
+            for n, start in enumerate(range(0, len(ids), MAX_OPS))
+        ]
+    else:
+        rows = _outbox_rows(conn, touched, device, clock, seq)
     if rows:
         conn.execute(sync_outbox.insert(), rows)
     write_states(
@@ -622,6 +626,84 @@ def sweep(conn: Connection) -> int:
         | {"next_device_seq": str(seq + len(rows)), "audit_through": str(touched.through)},
     )
     return len(rows)
+
+
+def _outbox_rows(
+    conn: Connection, touched: _Touched, device: str, clock: HybridClock, seq: int
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    ops: list[Op] = []
+    stamp = clock.now()
+    # Master data first: a party made at the counter travels before the bill that names it.
+    for name, row_id in touched.master:
+        ops.extend(_master_ops(conn, name, row_id, device, stamp))
+    doc_ids = [row_id for table, row_id, _ in touched.posted if table == "documents"]
+    documents = document_ops(conn, doc_ids, device) if doc_ids else {}
+    for table, row_id, reason in touched.posted:
+        if len(ops) >= MAX_OPS:
+            rows.append(_outbox_row(seq + len(rows), ops, stamp))
+            ops, stamp = [], clock.now()
+        op = _posted_op(conn, table, row_id, reason, device, documents)
+        if op is not None:
+            ops.append(op)
+    if ops:
+        rows.append(_outbox_row(seq + len(rows), ops, stamp))
+    return rows
+
+
+LATER = "later"  # an outbox row's kind while its documents' bodies are still to be built
+
+
+def _later_row(seq: int, doc_ids: list[int], stamp: Timestamp) -> dict[str, Any]:
+    return {
+        "device_seq": seq,
+        "tx_id": new_tx_id(),
+        "hlc": stamp.text(),
+        "kind": LATER,
+        "key": f"documents/{doc_ids[0]}",
+        "payload": json.dumps({"documents": doc_ids}).encode(),
+        "envelope": None,
+        "created_at": _now(),
+    }
+
+
+_LATER_ROWS = (
+    select(sync_outbox.c.device_seq, sync_outbox.c.tx_id, sync_outbox.c.hlc)
+    .add_columns(sync_outbox.c.payload)
+    .where(sync_outbox.c.kind == LATER, sync_outbox.c.device_seq > bindparam("after"))
+    .order_by(sync_outbox.c.device_seq)
+)
+
+
+def complete_outbox(conn: Connection, after_seq: int = 0) -> int:
+    """Build the bodies of the outbox rows that ``sweep`` left for later (after
+    ``after_seq``), under the transaction ids and stamps they were given at commit; returns
+    how many. Runs in a write transaction: it mints shop-wide ids."""
+    later = conn.execute(_LATER_ROWS, {"after": after_seq}).all()
+    if not later:
+        return 0
+    device = device_id(conn)
+    if device is None:
+        raise RuntimeError("the outbox has rows but the company has no device id")
+    wanted = {r.device_seq: json.loads(r.payload)["documents"] for r in later}
+    documents = document_ops(conn, [i for ids in wanted.values() for i in ids], device)
+    for r in later:
+        change = Change(
+            r.tx_id,
+            Timestamp.parse(r.hlc),
+            SCHEMA.version,
+            tuple(documents[i] for i in wanted[r.device_seq]),
+        )
+        conn.execute(
+            sync_outbox.update()
+            .where(sync_outbox.c.device_seq == r.device_seq)
+            .values(
+                kind="doc",
+                key=f"documents/{change.ops[0].id}"[:120],
+                payload=encode_change(change, SCHEMA),
+            )
+        )
+    return len(later)
 
 
 def skip_applied(conn: Connection) -> None:

@@ -67,6 +67,7 @@ from app.storage.uow import UnitOfWork
 from app.syncing.capture import (
     APPLYING,
     MASTER,
+    complete_outbox,
     from_json,
     local_id,
     master_fields,
@@ -124,7 +125,11 @@ class CompanyStore:
 
     def outbox_after(self, after_seq: int, limit: int) -> list[tuple[int, bytes]]:
         """Outbox rows in order; a row is sealed (encrypted and signed) at its first push and
-        the sealed bytes are kept, so every retry resends the same bytes."""
+        the sealed bytes are kept, so every retry resends the same bytes. Rows whose bodies
+        were left for later get them first."""
+        with self._writer() as conn:
+            if complete_outbox(conn, after_seq):
+                conn.commit()
         with self.company.reader() as conn:
             rows = conn.execute(
                 select(sync_outbox.c.device_seq, sync_outbox.c.payload, sync_outbox.c.envelope)

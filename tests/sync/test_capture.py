@@ -21,12 +21,12 @@ from app.billing.model import (
     Tender,
 )
 from app.billing.parties import add_party, update_party
-from app.billing.service import post_document
+from app.billing.service import cancel_document, post_document
 from app.errors import ValidationError
 from app.money import D
 from app.storage.company import Company
 from app.storage.uow import UnitOfWork
-from app.syncing.capture import sweep, write_state
+from app.syncing.capture import LATER, complete_outbox, sweep, write_state
 from app.syncing.tables import sync_outbox
 from sync.crypto import new_id
 from tests.conftest import CompanyFactory
@@ -42,6 +42,10 @@ def _enable(company: Company) -> str:
 
 
 def _outbox(company: Company) -> list[tuple[int, str, dict[str, Any]]]:
+    """The outbox as it is pushed: bodies left for later are built first, as a push does."""
+    with company.unit_of_work() as uow:
+        complete_outbox(uow.conn)
+        uow.commit()
     with company.reader() as conn:
         rows = conn.execute(
             select(sync_outbox.c.device_seq, sync_outbox.c.kind, sync_outbox.c.payload).order_by(
@@ -127,3 +131,32 @@ def test_changes_written_without_the_hook_are_swept_later(make_company: CompanyF
         assert sweep(uow.conn) == 1
         uow.commit()
     assert [seq for seq, _, _ in _outbox(company)] == [1]
+
+
+def test_a_sales_body_is_built_at_the_first_push_as_it_was_at_commit(
+    make_company: CompanyFactory,
+) -> None:
+    company = make_company()
+    device = _enable(company)
+    posted = post_document(company, _sale()).document
+    with company.reader() as conn:
+        kind, tx_id, hlc, payload = conn.execute(
+            select(sync_outbox.c.kind, sync_outbox.c.tx_id, sync_outbox.c.hlc)
+            .add_columns(sync_outbox.c.payload)
+            .where(sync_outbox.c.device_seq == 1)
+        ).one()
+    # At the counter the row holds only which documents it carries, under its stamp.
+    assert kind == LATER and json.loads(payload) == {"documents": [int(posted.id)]}
+    # Cancelling it before the push changes nothing in what the sale's row carries: the
+    # cancellation travels in its own row, after it.
+    cancel_document(company, posted.id, date(2025, 6, 2), "Wrong customer")
+    rows = _outbox(company)
+    assert [kind for _, kind, _ in rows] == ["doc", "doc"]
+    sale, cancellation = rows[0][2], rows[1][2]
+    assert (sale["tx"], sale["hlc"]) == (tx_id, hlc)
+    [op] = sale["ops"]
+    assert op["id"] == f"{device}:{posted.id}" and op["body"]["number"] == posted.number
+    assert op["body"]["grand_total"] == str(posted.grand_total)
+    assert [(o["t"], o["id"]) for o in cancellation["ops"]] == [("cancellations", op["id"])]
+    with company.unit_of_work() as uow:  # built once: a second push finds nothing to build
+        assert complete_outbox(uow.conn) == 0
