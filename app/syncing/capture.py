@@ -314,7 +314,14 @@ _MOVED = (
 
 def document_ops(conn: Connection, doc_ids: list[int], device: str) -> dict[int, DocOp]:
     """Posted documents as they travel: what each draft was, plus the figures to check. One
-    read per table for the whole batch: a bulk import sweeps thousands at once."""
+    read per table for each few hundred: a bulk import sweeps thousands at once."""
+    found: dict[int, DocOp] = {}
+    for start in range(0, len(doc_ids), 400):  # bound parameters stay under SQLite's limit
+        found |= _document_ops(conn, doc_ids[start : start + 400], device)
+    return found
+
+
+def _document_ops(conn: Connection, doc_ids: list[int], device: str) -> dict[int, DocOp]:
     ids = {"ids": doc_ids}
     docs = {d["id"]: d for d in conn.execute(_DOCUMENTS, ids).mappings()}
     lines: dict[int, list[Any]] = {i: [] for i in doc_ids}
@@ -672,14 +679,15 @@ _LATER_ROWS = (
     .add_columns(sync_outbox.c.payload)
     .where(sync_outbox.c.kind == LATER, sync_outbox.c.device_seq > bindparam("after"))
     .order_by(sync_outbox.c.device_seq)
+    .limit(bindparam("limit"))
 )
 
 
-def complete_outbox(conn: Connection, after_seq: int = 0) -> int:
-    """Build the bodies of the outbox rows that ``sweep`` left for later (after
-    ``after_seq``), under the transaction ids and stamps they were given at commit; returns
-    how many. Runs in a write transaction: it mints shop-wide ids."""
-    later = conn.execute(_LATER_ROWS, {"after": after_seq}).all()
+def complete_outbox(conn: Connection, after_seq: int = 0, limit: int = 1_000_000) -> int:
+    """Build the bodies of the (first ``limit``) outbox rows after ``after_seq`` that
+    ``sweep`` left for later, under the transaction ids and stamps they were given at
+    commit; returns how many. Runs in a write transaction: it mints shop-wide ids."""
+    later = conn.execute(_LATER_ROWS, {"after": after_seq, "limit": limit}).all()
     if not later:
         return 0
     device = device_id(conn)

@@ -128,7 +128,7 @@ class CompanyStore:
         the sealed bytes are kept, so every retry resends the same bytes. Rows whose bodies
         were left for later get them first."""
         with self._writer() as conn:
-            if complete_outbox(conn, after_seq):
+            if complete_outbox(conn, after_seq, limit):
                 conn.commit()
         with self.company.reader() as conn:
             rows = conn.execute(
