@@ -27,6 +27,7 @@ from app.inventory.tables import (
     stock_moves,
 )
 from app.money import ZERO, round_paise, round_quantity
+from app.storage.plain_rows import plain_rows
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def stock_summary(
         query = query.limit(limit)
     if offset:
         query = query.offset(offset)
-    rows = conn.execute(query).all()
+    rows = plain_rows(conn, query)  # ids, text and stored quantities: nothing to convert
     if not rows:
         return StockSummary((), (), (), (), (), ())
     columns = tuple(zip(*rows, strict=True))

@@ -103,6 +103,24 @@ def test_stock_summary_pages_through_the_same_lines(company: Company) -> None:
         assert stock_summary(conn, group="Grocery")[0].item_id == ids["rice"]
 
 
+def test_a_group_name_with_a_quote_is_read_as_text(company: Company) -> None:
+    # The summary's SQL carries the group as text: a quote in it must neither break the
+    # query nor widen it.
+    _shop(company)
+    toy = add_item(company, ItemDraft(name="Top", unit="NOS", group="Kid's Toys"))
+    post_stock(
+        company,
+        StockEntry(
+            MoveKind.ADJUSTMENT, date(2025, 5, 8), "count", "C2", (Move(toy, MAIN, D("3")),)
+        ),
+    )
+    with company.reader() as conn:
+        assert [(r.name, r.qty) for r in stock_summary(conn, group="Kid's Toys")] == [
+            ("Top", D("3"))
+        ]
+        assert list(stock_summary(conn, group="x' OR '1'='1")) == []
+
+
 def test_stock_summary_by_item_godown_and_group(company: Company) -> None:
     ids = _shop(company)
     back = add_godown(company, "Back Room")

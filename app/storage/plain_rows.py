@@ -1,0 +1,27 @@
+"""Rows as the driver gives them, for the few reads that return a hundred thousand rows.
+
+SQLAlchemy's Row objects and result types cost about as much again as SQLite's own work on
+such a read (the stock summary of 100,000 items, a month's GSTR-1 groups). A query whose
+columns need no conversion (integers as stored, text) can skip them: ``plain_rows`` runs it
+in the caller's transaction through the DB-API cursor and returns plain tuples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.sql import Select
+
+
+def plain_rows(conn: Connection, query: Select[Any]) -> Sequence[tuple[Any, ...]]:
+    """``query``'s rows as plain tuples, unconverted. Its values are written into the SQL
+    text (SQLAlchemy quotes them), so they must be plain numbers, dates or text."""
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql)
+        return cursor.fetchall()  # type: ignore[no-any-return]
+    finally:
+        cursor.close()
