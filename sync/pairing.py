@@ -173,11 +173,18 @@ def finish_join(
     timeout_s: float = 300,
     poll_s: float = 1.0,
     connect: TransportFactory = _default_transport,
+    check: Callable[[], None] | None = None,
 ) -> Membership:
-    """Wait for the owner's approval and open the sealed keys."""
+    """Wait for the owner's approval and open the sealed keys.
+
+    ``check`` runs before each poll and stops the wait by raising (the desktop's Cancel).
+    Once the sealed keys are taken the join always finishes: the server hands them out once.
+    """
     deadline = time.monotonic() + timeout_s
     with connect(joining.server_url, joining.token) as transport:
         while True:
+            if check is not None:
+                check()
             try:
                 state = transport.take_sealed(joining.secrets.pairing_id)
                 break

@@ -162,9 +162,40 @@ def _post_opening_balance(
         profile.books_begin,
         (Line(account, amount), Line(other, -amount)),
         narration=f"Opening balance of {name}",
-        source="billing:party-opening",
+        source=queries.OPENING_SOURCE,
     )
     ledger.post_in(uow, profile, [voucher], Permission.POST_VOUCHERS)
+
+
+def set_opening_balance(company: Company, party_id: PartyId, amount: Decimal) -> bool:
+    with company.unit_of_work() as uow:
+        changed = set_opening_balance_in(uow, company.profile, party_id, amount)
+        uow.commit()
+    return changed
+
+
+def set_opening_balance_in(
+    uow: UnitOfWork, profile: CompanyProfile, party_id: PartyId, amount: Decimal
+) -> bool:
+    """Make a party's opening balance ``amount`` (+ they owe us). A posted journal never
+    changes, so the standing opening journal is reversed on the books' first day and a new
+    one posted; sync applies another device's opening balance this way. Returns False when
+    the balance already was ``amount``."""
+    require(uow.actor, Permission.POST_VOUCHERS)
+    if not has_at_most_paise(amount):
+        raise ValidationError("The opening balance has more than two decimals.")
+    party = queries.party(uow.conn, party_id)
+    standing = queries.opening_journals(uow.conn, party_id)
+    current = sum((part for _, part in standing), ZERO)
+    if current == amount:
+        return False
+    narration = f"Opening balance of {party.name} changed"
+    for voucher_id, _ in standing:
+        ledger.reverse_in(uow, profile, voucher_id, profile.books_begin, narration)
+    if amount:
+        _post_opening_balance(uow, profile, AccountId(party.account_id), amount, party.name)
+    uow.record("party.opening", "party", party_id, {"from": str(current), "to": str(amount)})
+    return True
 
 
 def update_party(company: Company, party_id: PartyId, draft: PartyDraft) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Connection, RowMapping, bindparam, or_, select
+from sqlalchemy import Connection, RowMapping, bindparam, exists, or_, select
 
 from app.billing.model import (
     Address,
@@ -26,6 +26,8 @@ from app.billing.model import (
 from app.billing.tables import allocations, document_lines, documents, parties, settlements
 from app.errors import NotFound
 from app.gst import SellerScheme, Taxability
+from app.ledger.model import VoucherId
+from app.ledger.tables import postings, vouchers
 from app.money import ZERO
 
 
@@ -104,6 +106,24 @@ def party_by_name(conn: Connection, name: str) -> PartyView:
     if row is None:
         raise NotFound(f"There is no customer or supplier named {cleaned!r}.")
     return _party(row)
+
+
+OPENING_SOURCE = "billing:party-opening"  # the ledger source of a party's opening journal
+
+
+def opening_journals(conn: Connection, party_id: PartyId | int) -> list[tuple[VoucherId, Decimal]]:
+    """A party's opening-balance journals still standing (not reversed), each with what it
+    puts on the party's account (+ they owe us); their sum is the opening balance."""
+    reversal = vouchers.alias("reversal")
+    rows = conn.execute(
+        select(vouchers.c.id, postings.c.amount)
+        .join(postings, postings.c.voucher_id == vouchers.c.id)
+        .join(parties, parties.c.account_id == postings.c.account_id)
+        .where(parties.c.id == party_id, vouchers.c.source == OPENING_SOURCE)
+        .where(~exists().where(reversal.c.reverses_id == vouchers.c.id))
+        .order_by(vouchers.c.id)
+    )
+    return [(VoucherId(r.id), r.amount) for r in rows]
 
 
 def find_parties(conn: Connection, term: str, limit: int = 20) -> list[PartyView]:

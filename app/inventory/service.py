@@ -273,18 +273,24 @@ def set_item_active(company: Company, item_id: ItemId, active: bool) -> None:
 
 
 def add_godown(company: Company, name: str, address: str = "") -> GodownId:
-    require(company.actor, Permission.MANAGE_ITEMS)
+    with company.unit_of_work() as uow:
+        godown_id = add_godown_in(uow, name, address)
+        uow.commit()
+    return godown_id
+
+
+def add_godown_in(uow: UnitOfWork, name: str, address: str = "") -> GodownId:
+    """Write a new godown in ``uow`` (sync makes one received from another device here)."""
+    require(uow.actor, Permission.MANAGE_ITEMS)
     name = normal_name(name)
     if not name:
         raise ValidationError("The godown needs a name.")
-    with company.unit_of_work() as uow:
-        if uow.conn.execute(select(godowns.c.id).where(godowns.c.name == name)).first():
-            raise Conflict(f"A godown named {name!r} already exists.")
-        godown_id = GodownId(
-            _new_id(uow.conn.execute(godowns.insert().values(name=name, address=address)))
-        )
-        uow.record("godown.add", "godown", godown_id, {"name": name})
-        uow.commit()
+    if uow.conn.execute(select(godowns.c.id).where(godowns.c.name == name)).first():
+        raise Conflict(f"A godown named {name!r} already exists.")
+    godown_id = GodownId(
+        _new_id(uow.conn.execute(godowns.insert().values(name=name, address=address)))
+    )
+    uow.record("godown.add", "godown", godown_id, {"name": name})
     return godown_id
 
 

@@ -19,7 +19,14 @@ What travels (sync-design.md §7.1):
   documents (by their shop-wide ids); re-posted through billing, which writes its voucher.
 * ``vouchers``: a journal, contra, receipt or payment voucher entered by hand (ledger source
   ""), or the reversal of one; its accounts travel by role, party or name, never by local id.
-* ``parties`` and ``items``: master data, one ``set`` op per changed field (per-field LWW).
+* ``parties``, ``items``, ``godowns`` and ``accounts``: master data, one ``set`` op per
+  changed field (per-field LWW). An account travels when a user made it (not a party's own,
+  which comes with its party, nor one playing a role, which every device makes alike when
+  first needed), by its name and its group's name, never by a local id.
+* ``openings``: a party's opening balance and the opening stock of an item in a godown on a
+  day, each one LWW value under a key that names them shop-wide (``opening_key``). The value
+  is the whole opening (not the change), so whichever write wins, every device ends with the
+  same figure; it is re-made there through billing or inventory, never copied as rows.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.sqlite import insert
 
+from app.billing.queries import opening_journals
 from app.billing.tables import (
     allocations,
     document_lines,
@@ -54,8 +62,9 @@ from app.billing.tables import (
     parties,
     settlements,
 )
+from app.inventory.model import MoveKind
 from app.inventory.tables import godowns, items, stock_moves
-from app.ledger.tables import accounts, postings, vouchers
+from app.ledger.tables import account_groups, accounts, postings, vouchers
 from app.storage.audit import canonical_json
 from app.storage.tables import audit_log
 from app.storage.types import Paise, Percent, Quantity
@@ -65,12 +74,20 @@ from sync.client import new_tx_id
 from sync.clock import HybridClock, Timestamp
 from sync.merge import Change, DocOp, JsonValue, Op, SetOp, SyncSchema, encode_change
 
+OPENINGS = "openings"
 SCHEMA = SyncSchema(
-    version=2,  # 2: settlements and hand-entered vouchers
+    # 2: settlements and hand-entered vouchers; 3: godowns, ledger accounts and openings
+    version=3,
     documents=frozenset({"documents", "cancellations", "settlements", "vouchers"}),
-    master=frozenset({"parties", "items"}),
+    master=frozenset({"parties", "items", "godowns", "accounts", OPENINGS}),
 )
-MASTER: dict[str, Table] = {"parties": parties, "items": items}
+# Master tables with a local row (and a ``name``) for each shop-wide id.
+MASTER: dict[str, Table] = {
+    "parties": parties,
+    "items": items,
+    "godowns": godowns,
+    "accounts": accounts,
+}
 # Columns that are local bookkeeping, not the shared record.
 _LOCAL_COLUMNS = {"id", "account_id", "created_at", "updated_at"}
 APPLYING = "sync.applying"  # a uow memo: this unit applies received changes; capture skips
@@ -78,6 +95,9 @@ MAX_OPS = 400  # ops per change, so an envelope stays far below the service's si
 
 _PARTY_ACTIONS = {"party.add", "party.update"}
 _ITEM_ACTIONS = {"item.add", "item.update", "item.activate", "item.deactivate"}
+_ACCOUNT_ACTIONS = {"account.add", "account.rename"}
+_PARTY_OPENING = "party.opening"
+_STOCK_JOURNAL = "stock journal"  # inventory's source kind for opening stock, counts ...
 
 
 # ---------------------------------------------------------------- small state
@@ -211,21 +231,55 @@ def from_json(table: Table, column: str, value: JsonValue) -> Any:
 
 
 def master_fields(table: Table) -> list[str]:
+    if table is accounts:
+        return list(_ACCOUNT_FIELDS)
     return [c.name for c in table.columns if c.name not in _LOCAL_COLUMNS]
 
 
 # ---------------------------------------------------------------- building ops
 
 
+# An account's group travels by name (group ids are local); a party's own account travels
+# with its party, so it is left out here (and ``_made_by_hand`` leaves out role accounts).
+_ACCOUNT_FIELDS = ("name", "group")
+_ACCOUNT_OF = (
+    select(accounts.c.name, account_groups.c.name.label("group"), accounts.c.system_key)
+    .add_columns(parties.c.id.label("party"))
+    .join(account_groups, account_groups.c.id == accounts.c.group_id)
+    .outerjoin(parties, parties.c.account_id == accounts.c.id)
+    .where(accounts.c.id == bindparam("id"))
+)
+
+
+def _master_values(conn: Connection, name: str, row_id: int) -> dict[str, JsonValue] | None:
+    """A master record's fields as they travel; None when it does not travel."""
+    if name == "accounts":
+        account = conn.execute(_ACCOUNT_OF, {"id": row_id}).first()
+        if account is None or account.party is not None or account.system_key is not None:
+            return None
+        return {"name": account.name, "group": account.group}
+    table = MASTER[name]
+    row = conn.execute(select(table).where(table.c.id == row_id)).mappings().first()
+    if row is None:
+        return None
+    return {field: to_json(row[field]) for field in master_fields(table)}
+
+
 def _master_ops(
     conn: Connection, name: str, row_id: int, device: str, stamp: Timestamp
 ) -> list[Op]:
     """A ``set`` op for each field that differs from the last synced value."""
-    table = MASTER[name]
-    row = conn.execute(select(table).where(table.c.id == row_id)).mappings().first()
-    if row is None:
+    values = _master_values(conn, name, row_id)
+    if values is None:
         return []
-    gid = gid_for(conn, name, row_id, device)
+    return _set_ops(conn, name, gid_for(conn, name, row_id, device), values, stamp)
+
+
+def _set_ops(
+    conn: Connection, name: str, gid: str, values: dict[str, JsonValue], stamp: Timestamp
+) -> list[Op]:
+    """The ``set`` ops of the values that differ from the last synced ones (kept as this
+    device's stamp, the ``base`` of its next write)."""
     known = {
         r.field: (r.hlc, r.value)
         for r in conn.execute(
@@ -235,8 +289,7 @@ def _master_ops(
         )
     }
     ops: list[Op] = []
-    for field in master_fields(table):
-        value = to_json(row[field])
+    for field, value in values.items():
         text = canonical_json({"v": value})
         old = known.get(field)
         if old is not None and old[1] == text:
@@ -252,6 +305,111 @@ def _master_ops(
                 set_={"hlc": stamp.text(), "value": text},
             )
         )
+    return ops
+
+
+def _synced(conn: Connection, name: str, gid: str) -> bool:
+    found = conn.execute(
+        select(sync_fields.c.field).where(sync_fields.c.tbl == name, sync_fields.c.gid == gid)
+    ).first()
+    return found is not None
+
+
+# ---------------------------------------------------------------- openings
+
+
+def party_opening_key(party_gid: str) -> str:
+    return canonical_json(["party", party_gid])
+
+
+def stock_opening_key(item_gid: str, godown: str, on: date) -> str:
+    """An item's opening stock in a godown on a day. The godown goes by name, as on a
+    document's line: "Main Godown" is one godown on every device, whatever its local id."""
+    return canonical_json(["stock", item_gid, godown.casefold(), on.isoformat()])
+
+
+def opening_key(key: str) -> list[str]:
+    """A key's parts: ["party", party gid] or ["stock", item gid, godown, day]."""
+    parts = json.loads(key)
+    if not (isinstance(parts, list) and parts and parts[0] in ("party", "stock")):
+        raise ValueError(f"{key!r} names no opening balance or opening stock.")
+    return [str(p) for p in parts]
+
+
+_OPENING_MOVES = (
+    select(stock_moves.c.source_id, stock_moves.c.qty, stock_moves.c.value)
+    .where(
+        stock_moves.c.kind == MoveKind.OPENING.value,
+        stock_moves.c.source_kind == _STOCK_JOURNAL,
+        stock_moves.c.item_id == bindparam("item"),
+        stock_moves.c.godown_id == bindparam("godown"),
+        stock_moves.c.move_date == bindparam("on"),
+        stock_moves.c.batch_id.is_(None),
+    )
+    .order_by(stock_moves.c.id)
+)
+QTY_PLACES = Decimal("0.001")
+PAISE = Decimal("0.01")
+
+
+def opening_stock(
+    conn: Connection, item_id: int, godown_id: int, on: date
+) -> tuple[dict[str, tuple[Decimal, Decimal]], Decimal, Decimal]:
+    """The opening journals standing for an item in a godown on a day (batch lines aside:
+    batches do not sync), each with its (qty, value) for them, and the totals. A journal
+    reversed by ``reverse_stock_in`` has its opposite moves under the same source."""
+    moves = conn.execute(_OPENING_MOVES, {"item": item_id, "godown": godown_id, "on": on}).all()
+    reversed_ = {m.source_id for m in moves if m.qty < 0}
+    standing: dict[str, tuple[Decimal, Decimal]] = {}
+    for m in moves:
+        if m.source_id not in reversed_:
+            qty, value = standing.get(m.source_id, (Decimal(0), Decimal(0)))
+            standing[m.source_id] = (qty + m.qty, value + (m.value or 0))
+    qty = sum((q for q, _ in standing.values()), Decimal(0)).quantize(QTY_PLACES)
+    value = sum((v for _, v in standing.values()), Decimal(0)).quantize(PAISE)
+    return standing, qty, value
+
+
+def stock_opening_value(qty: Decimal, value: Decimal) -> JsonValue:
+    return {"qty": to_json(qty.quantize(QTY_PLACES)), "value": to_json(value.quantize(PAISE))}
+
+
+_OPENING_KEYS = (
+    select(stock_moves.c.item_id, stock_moves.c.godown_id, stock_moves.c.move_date)
+    .add_columns(godowns.c.name.label("godown"))
+    .join(godowns, godowns.c.id == stock_moves.c.godown_id)
+    .where(
+        stock_moves.c.kind == MoveKind.OPENING.value,
+        stock_moves.c.source_kind == _STOCK_JOURNAL,
+        stock_moves.c.source_id.in_(bindparam("sources", expanding=True)),
+        stock_moves.c.batch_id.is_(None),
+    )
+    .distinct()
+    .order_by(stock_moves.c.item_id, stock_moves.c.godown_id, stock_moves.c.move_date)
+)
+
+
+def _opening_ops(conn: Connection, touched: _Touched, device: str, stamp: Timestamp) -> list[Op]:
+    """The openings this transaction changed, each as its whole figure. The records they
+    name travel first (usually already synced, so nothing), so a receiver knows them."""
+    ops: list[Op] = []
+    for party_id in touched.party_openings:
+        ops.extend(_master_ops(conn, "parties", party_id, device, stamp))
+        amount = sum((part for _, part in opening_journals(conn, party_id)), Decimal(0))
+        key = party_opening_key(gid_for(conn, "parties", party_id, device))
+        if amount == 0 and not _synced(conn, OPENINGS, key):
+            continue  # a party without an opening balance: nothing to say
+        amount_text = to_json(amount.quantize(PAISE))
+        ops.extend(_set_ops(conn, OPENINGS, key, {"amount": amount_text}, stamp))
+    sources = list(touched.stock_journals)
+    keys = conn.execute(_OPENING_KEYS, {"sources": sources}).all() if sources else []
+    for row in keys:
+        ops.extend(_master_ops(conn, "items", row.item_id, device, stamp))
+        ops.extend(_master_ops(conn, "godowns", row.godown_id, device, stamp))
+        _, qty, value = opening_stock(conn, row.item_id, row.godown_id, row.move_date)
+        item_gid = gid_for(conn, "items", row.item_id, device)
+        key = stock_opening_key(item_gid, row.godown, row.move_date)
+        ops.extend(_set_ops(conn, OPENINGS, key, {"stock": stock_opening_value(qty, value)}, stamp))
     return ops
 
 
@@ -535,7 +693,13 @@ class _Touched:
     # the order they were written, so a receipt travels after the invoice it settles.
     posted: tuple[tuple[str, int, str], ...]
     master: tuple[tuple[str, int], ...]
+    party_openings: tuple[int, ...]  # parties whose opening balance may have changed
+    stock_journals: tuple[str, ...]  # opening stock journals posted (or reversed)
     through: int
+
+    @property
+    def openings(self) -> bool:
+        return bool(self.party_openings or self.stock_journals)
 
 
 _AUDIT_AFTER = (
@@ -545,12 +709,40 @@ _AUDIT_AFTER = (
 )
 
 
+def _opening_journal(row: Any) -> bool:
+    """An opening stock journal posted (or reversed); a sale's stock is left alone unread."""
+    if row.action != "stock.post" or not str(row.entity_id).startswith(_STOCK_JOURNAL + "/"):
+        return False
+    return bool(json.loads(row.details).get("kind") == MoveKind.OPENING.value)
+
+
+_BY_HAND = select(accounts.c.id).where(
+    accounts.c.id.in_(bindparam("ids", expanding=True)),
+    accounts.c.system_key.is_(None),
+    accounts.c.id.not_in(select(parties.c.account_id)),
+)
+
+
+def _made_by_hand(conn: Connection, account_ids: list[int]) -> set[int]:
+    """Of these accounts, those a user made: not a party's own (it travels with the party),
+    not one playing a role, which billing and the ledger make alike on every device when
+    first needed (the first sale makes a few; it stays a sale-only change)."""
+    found: set[int] = set()
+    for start in range(0, len(account_ids), 900):  # SQLite's limit on bound parameters
+        found.update(conn.execute(_BY_HAND, {"ids": account_ids[start : start + 900]}).scalars())
+    return found
+
+
 def _touched(conn: Connection, after: int) -> _Touched:
     rows = conn.execute(_AUDIT_AFTER, {"after": after}).all()
     vouchers_posted = [int(r.entity_id) for r in rows if r.action == "voucher.post"]
     typed = _hand_entered(conn, vouchers_posted) if vouchers_posted else set()
+    accounts_named = [int(r.entity_id) for r in rows if r.action in _ACCOUNT_ACTIONS]
+    by_hand = _made_by_hand(conn, accounts_named) if accounts_named else set()
     posted: list[tuple[str, int, str]] = []
     master: dict[tuple[str, int], None] = {}
+    party_openings: dict[int, None] = {}
+    stock_journals: dict[str, None] = {}
     for row in rows:
         if row.action == "document.post":
             posted.append(("documents", int(row.entity_id), ""))
@@ -561,11 +753,24 @@ def _touched(conn: Connection, after: int) -> _Touched:
             posted.append(("settlements", int(row.entity_id), ""))
         elif row.action == "voucher.post" and int(row.entity_id) in typed:
             posted.append(("vouchers", int(row.entity_id), ""))
-        elif row.action in _PARTY_ACTIONS:
+        elif row.action in _PARTY_ACTIONS or row.action == _PARTY_OPENING:
             master[("parties", int(row.entity_id))] = None
+            party_openings[int(row.entity_id)] = None  # a new party may bring one
         elif row.action in _ITEM_ACTIONS:
             master[("items", int(row.entity_id))] = None
-    return _Touched(tuple(posted), tuple(master), rows[-1].id if rows else after)
+        elif row.action.startswith("godown."):
+            master[("godowns", int(row.entity_id))] = None
+        elif row.action in _ACCOUNT_ACTIONS and int(row.entity_id) in by_hand:
+            master[("accounts", int(row.entity_id))] = None
+        elif _opening_journal(row):
+            stock_journals[row.entity_id.split("/", 1)[1]] = None
+    return _Touched(
+        tuple(posted),
+        tuple(master),
+        tuple(party_openings),
+        tuple(stock_journals),
+        rows[-1].id if rows else after,
+    )
 
 
 def _posted_op(
@@ -617,7 +822,11 @@ def sweep(conn: Connection) -> int:
         return 0
     clock = _clock(device, state)
     seq = int(state.get("next_device_seq") or 1)
-    if not touched.master and all(table == "documents" for table, _, _ in touched.posted):
+    if (
+        not touched.master
+        and not touched.openings
+        and all(table == "documents" for table, _, _ in touched.posted)
+    ):
         ids = [row_id for _, row_id, _ in touched.posted]
         rows = [
             _later_row(seq + n, ids[start : start + MAX_OPS], clock.now())
@@ -644,6 +853,7 @@ def _outbox_rows(
     # Master data first: a party made at the counter travels before the bill that names it.
     for name, row_id in touched.master:
         ops.extend(_master_ops(conn, name, row_id, device, stamp))
+    ops.extend(_opening_ops(conn, touched, device, stamp))
     doc_ids = [row_id for table, row_id, _ in touched.posted if table == "documents"]
     documents = document_ops(conn, doc_ids, device) if doc_ids else {}
     for table, row_id, reason in touched.posted:
@@ -727,3 +937,19 @@ def before_commit(uow: UnitOfWork) -> None:
         skip_applied(conn)
         return
     sweep(conn)
+
+
+def opening_label(conn: Connection, key: str) -> str:
+    """An opening's key in words, for the conflict list."""
+    parts = opening_key(key)
+    if parts[0] == "party":
+        party = local_id(conn, "parties", parts[1])
+        name = conn.execute(select(parties.c.name).where(parties.c.id == party)).scalar()
+        return f"Opening balance of {name or parts[1]}"
+    item = local_id(conn, "items", parts[1])
+    name = conn.execute(select(items.c.name).where(items.c.id == item)).scalar()
+    godown = next(
+        (n for n in conn.execute(select(godowns.c.name)).scalars() if n.casefold() == parts[2]),
+        parts[2],
+    )
+    return f"Opening stock of {name or parts[1]} in {godown} on {parts[3]}"

@@ -24,9 +24,11 @@ from app.storage.settings import write_setting
 from app.storage.uow import UnitOfWork
 from app.syncing.capture import (
     MASTER,
+    OPENINGS,
     SCHEMA,
     load_clock,
     local_id,
+    opening_label,
     read_int_state,
     read_state,
     save_clock,
@@ -170,9 +172,15 @@ def join(
 
 
 def finish_join(
-    company: Company, joining: pairing.Joining, *, timeout_s: float = 300
+    company: Company,
+    joining: pairing.Joining,
+    *,
+    timeout_s: float = 300,
+    check: Callable[[], None] | None = None,
 ) -> Membership:
-    m = pairing.finish_join(joining, timeout_s=timeout_s, poll_s=0.5)
+    """Wait for the approval, then store the membership in one unit of work. ``check`` may
+    raise to stop the wait (a Cancel): the company is then left as it was."""
+    m = pairing.finish_join(joining, timeout_s=timeout_s, poll_s=0.5, check=check)
     _check_prefix(m.series_prefix)
     _enable(company, m)
     return m
@@ -281,7 +289,7 @@ class ConflictRow:
     lost: str
     kept_hlc: str
     lost_hlc: str
-    record: str = ""  # the party's or item's name today
+    record: str = ""  # the record's name today ("Opening stock of ... in ... on ...")
     at: str = ""
 
     @property
@@ -299,7 +307,7 @@ def conflicts(company: Company) -> list[ConflictRow]:
         rows = conn.execute(select(sync_conflicts).order_by(sync_conflicts.c.id)).all()
         result = []
         for r in rows:
-            record = r.gid
+            record = opening_label(conn, r.gid) if r.tbl == OPENINGS else r.gid
             table = MASTER.get(r.tbl)
             row_id = local_id(conn, r.tbl, r.gid)
             if table is not None and row_id is not None:

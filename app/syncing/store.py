@@ -14,7 +14,11 @@ applies it later. Applying follows ``sync.merge``'s three decisions:
   ``record_settlement_in`` and a hand-entered voucher ``ledger.service.post_in`` (or
   ``reverse_in``), all inside the page's unit of work;
 * a master-data field is written when its stamp beats the stored one (``field_wins``); a
-  concurrent loser goes to ``sync_conflicts``.
+  concurrent loser goes to ``sync_conflicts``. A new record is made through its owner's
+  service; a ledger account is renamed through the ledger (so is a renamed party's own); an
+  opening balance or opening stock that wins is re-made through billing or inventory
+  (``set_opening_balance_in``; ``opening_stock_in``, ``reverse_stock_in``), so the trial
+  balance and the stock stay derived from vouchers and moves.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ from app.billing.model import (
     PaymentMode,
     Tender,
 )
-from app.billing.parties import add_party_in
+from app.billing.parties import add_party_in, set_opening_balance_in
 from app.billing.service import (
     IssuedNumber,
     cancel_document_in,
@@ -54,9 +58,16 @@ from app.billing.service import (
 from app.billing.tables import parties
 from app.errors import AppError
 from app.gst import Taxability
-from app.inventory.model import ItemDraft
-from app.inventory.service import add_items_in, write_search_row
-from app.inventory.tables import godowns, item_barcodes
+from app.inventory.model import GodownId, ItemDraft, ItemId
+from app.inventory.service import (
+    StockLine,
+    add_godown_in,
+    add_items_in,
+    opening_stock_in,
+    reverse_stock_in,
+    write_search_row,
+)
+from app.inventory.tables import godowns, item_barcodes, stock_move_serials, stock_moves
 from app.ledger import service as ledger
 from app.ledger.model import AccountId, Line, Voucher, VoucherId, VoucherType
 from app.ledger.tables import accounts
@@ -67,10 +78,13 @@ from app.storage.uow import UnitOfWork
 from app.syncing.capture import (
     APPLYING,
     MASTER,
+    OPENINGS,
     complete_outbox,
     from_json,
     local_id,
     master_fields,
+    opening_key,
+    opening_stock,
     read_int_state,
     sweep,
     write_state,
@@ -364,6 +378,9 @@ class CompanyStore:
     def _write_master(
         self, uow: UnitOfWork, table_name: str, gid: str, values: dict[str, JsonValue]
     ) -> None:
+        if table_name == OPENINGS:
+            self._write_opening(uow, gid, values)
+            return
         conn = uow.conn
         table = MASTER[table_name]
         row_id = local_id(conn, table_name, gid)
@@ -375,10 +392,23 @@ class CompanyStore:
             same = conn.execute(select(table.c.id).where(table.c.name == name)).scalar()
             row_id = int(same) if same is not None else self._create(uow, table_name, values)
             conn.execute(sync_ids.insert().values(tbl=table_name, gid=gid, local_id=row_id))
+        if table_name == "accounts":
+            # Only the name changes after an account is made, and through the ledger.
+            if isinstance(values.get("name"), str):
+                ledger.rename_account_in(uow, AccountId(row_id), str(values["name"]))
+            return
         known = set(master_fields(table))
         row = {k: from_json(table, k, v) for k, v in values.items() if k in known}
         if row:
-            conn.execute(update(table).where(table.c.id == row_id).values(**row, updated_at=_now()))
+            stamp = {"updated_at": _now()} if "updated_at" in table.c else {}
+            conn.execute(update(table).where(table.c.id == row_id).values(**row, **stamp))
+        if table_name == "parties" and isinstance(values.get("name"), str):
+            # One party, one ledger account: a renamed party's account takes the new name
+            # here too, as ``update_party`` does where the rename was made.
+            account = conn.execute(
+                select(parties.c.account_id).where(parties.c.id == row_id)
+            ).scalar_one()
+            ledger.rename_account_in(uow, AccountId(account), str(values["name"]))
         if table_name == "items":
             current = conn.execute(
                 select(table.c.name, table.c.sku).where(table.c.id == row_id)
@@ -395,8 +425,35 @@ class CompanyStore:
         if table_name == "parties":
             kind = PartyKind(str(values.get("kind") or PartyKind.CUSTOMER.value))
             return int(add_party_in(uow, self.company.profile, PartyDraft(name, kind)))
+        if table_name == "godowns":
+            return int(add_godown_in(uow, name, str(values.get("address") or "")))
+        if table_name == "accounts":
+            group = values.get("group")
+            if not isinstance(group, str):
+                raise ApplyFailed(f"Ledger account {name!r} arrived without its group.")
+            return int(ledger.add_account_in(uow, name, group))
         unit = str(values.get("unit") or "NOS")
         return int(add_items_in(uow, [ItemDraft(name, unit=unit)])[0])
+
+    # ------------------------------------------------------------ openings
+
+    def _write_opening(self, uow: UnitOfWork, key: str, values: dict[str, JsonValue]) -> None:
+        """A winning opening balance or opening stock, made so here through its owner."""
+        conn = uow.conn
+        parts = opening_key(key)
+        if parts[0] == "party":
+            amount = values.get("amount")
+            if isinstance(amount, str):
+                party = PartyId(_need(conn, "parties", parts[1], "party"))
+                set_opening_balance_in(uow, self.company.profile, party, Decimal(amount))
+            return
+        stock: Any = values.get("stock")
+        if not isinstance(stock, dict):
+            return
+        item = ItemId(_need(conn, "items", parts[1], "item"))
+        godown = _godown_named(conn, parts[2])
+        on = date.fromisoformat(parts[3])
+        _set_opening_stock(uow, item, godown, on, Decimal(stock["qty"]), Decimal(stock["value"]))
 
     # ------------------------------------------------------------ documents
 
@@ -665,3 +722,58 @@ def _draft(conn: Connection, body: Any) -> DocumentDraft:
         ),
         notes=body["notes"],
     )
+
+
+def _godown_named(conn: Connection, name: str) -> GodownId:
+    """A godown by its name, ignoring case (as a document's line names it)."""
+    for godown_id, found in conn.execute(select(godowns.c.id, godowns.c.name)):
+        if found.casefold() == name.casefold():
+            return GodownId(godown_id)
+    raise ApplyFailed(f"Godown {name!r} has not reached this device yet.")
+
+
+def _set_opening_stock(
+    uow: UnitOfWork, item: ItemId, godown: GodownId, on: date, qty: Decimal, value: Decimal
+) -> None:
+    """Make the opening stock of ``item`` in ``godown`` on ``on`` (qty, value) through
+    inventory's services. More goods at no less value is one more opening journal; anything
+    else reverses the journals standing for it (moves are never edited) and posts them again
+    with this item's line at its new figure and their other lines as they were."""
+    conn = uow.conn
+    standing, have_qty, have_value = opening_stock(conn, item, godown, on)
+    more, dearer = qty - have_qty, value - have_value
+    if more == 0 and dearer == 0:
+        return
+    if more > 0 and dearer >= 0:
+        opening_stock_in(uow, godown, [StockLine(item, more, value=dearer)], on)
+        return
+    again: list[StockLine] = []
+    for source in standing:
+        moves = conn.execute(
+            select(stock_moves.c.id, stock_moves.c.item_id, stock_moves.c.godown_id)
+            .add_columns(stock_moves.c.qty, stock_moves.c.value, stock_moves.c.batch_id)
+            .where(stock_moves.c.source_kind == "stock journal")
+            .where(stock_moves.c.source_id == source)
+            .order_by(stock_moves.c.id)
+        ).all()
+        if any(m.godown_id != godown for m in moves):
+            raise ApplyFailed(f"Opening stock journal {source} spans godowns; change it by hand.")
+        serials: dict[int, list[str]] = {}
+        for move_id, serial in conn.execute(
+            select(stock_move_serials.c.move_id, stock_move_serials.c.serial).where(
+                stock_move_serials.c.move_id.in_([m.id for m in moves])
+            )
+        ):
+            serials.setdefault(move_id, []).append(serial)
+        reverse_stock_in(uow, "stock journal", source, on)
+        again += [
+            StockLine(
+                ItemId(m.item_id), m.qty, m.batch_id, tuple(sorted(serials.get(m.id, []))), m.value
+            )
+            for m in moves
+            if not (m.item_id == item and m.batch_id is None)
+        ]
+    if qty > 0:
+        again.append(StockLine(item, qty, value=value))
+    if again:
+        opening_stock_in(uow, godown, again, on)

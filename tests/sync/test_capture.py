@@ -23,12 +23,24 @@ from app.billing.model import (
 from app.billing.parties import add_party, update_party
 from app.billing.service import cancel_document, post_document
 from app.errors import ValidationError
+from app.inventory.model import ItemDraft
+from app.inventory.service import StockLine, add_godown, add_item, set_opening_stock
+from app.ledger.service import add_account
 from app.money import D
 from app.storage.company import Company
 from app.storage.uow import UnitOfWork
-from app.syncing.capture import LATER, complete_outbox, sweep, write_state
+from app.syncing.capture import (
+    LATER,
+    SCHEMA,
+    complete_outbox,
+    stock_opening_key,
+    sweep,
+    write_state,
+)
 from app.syncing.tables import sync_outbox
 from sync.crypto import new_id
+from sync.errors import EnvelopeRejected
+from sync.merge import SyncSchema, decode_change
 from tests.conftest import CompanyFactory
 from tests.factories import raw_execute
 
@@ -160,3 +172,51 @@ def test_a_sales_body_is_built_at_the_first_push_as_it_was_at_commit(
     assert [(o["t"], o["id"]) for o in cancellation["ops"]] == [("cancellations", op["id"])]
     with company.unit_of_work() as uow:  # built once: a second push finds nothing to build
         assert complete_outbox(uow.conn) == 0
+
+
+def test_godowns_accounts_and_openings_travel_as_master_data(
+    make_company: CompanyFactory,
+) -> None:
+    company = make_company()
+    device = _enable(company)
+    back = add_godown(company, "Back Store", "Behind the shop")
+    add_account(company, "MSEB Deposit", "Deposits (Asset)")
+    item = add_item(company, ItemDraft("Tea 250 g", unit="NOS", hsn="0902", gst_rate=D("5")))
+    set_opening_stock(company, back, [StockLine(item, D("12"), value=D("960"))])
+    add_party(company, PartyDraft("Mehta Stores", PartyKind.CUSTOMER, state_code="27"))
+    ops = [op for _, _, payload in _outbox(company) for op in payload["ops"]]
+    fields = {(op["t"], op["f"]): op["v"] for op in ops}
+    assert {k: v for k, v in fields.items() if k[0] == "godowns"} == {
+        ("godowns", "name"): "Back Store",
+        ("godowns", "address"): "Behind the shop",
+        ("godowns", "active"): True,
+    }
+    # A hand-made account by name and group; the party's own account travels with the party.
+    assert [(op["f"], op["v"]) for op in ops if op["t"] == "accounts"] == [
+        ("name", "MSEB Deposit"),
+        ("group", "Deposits (Asset)"),
+    ]
+    key = stock_opening_key(f"{device}:{item}", "Back Store", date(2025, 4, 1))
+    [opening] = [op for op in ops if op["t"] == "openings"]  # none for a party without one
+    assert (opening["id"], opening["f"], opening["v"]) == (
+        key,
+        "stock",
+        {"qty": "12.000", "value": "960.00"},
+    )
+    # More opening stock later: the whole figure travels, based on the stamp it replaces.
+    set_opening_stock(company, back, [StockLine(item, D("3"), value=D("240"))])
+    _, _, last = _outbox(company)[-1]
+    [again] = last["ops"]
+    assert (again["id"], again["v"]) == (key, {"qty": "15.000", "value": "1200.00"})
+    stamps = {p["hlc"] for _, _, p in _outbox(company) if opening in p["ops"]}
+    assert again["base"] in stamps
+    # A device that reads only version 2 holds these changes back until it is updated.
+    with company.reader() as conn:
+        payload = conn.execute(
+            select(sync_outbox.c.payload).order_by(sync_outbox.c.device_seq.desc()).limit(1)
+        ).scalar_one()
+    assert decode_change(payload, SCHEMA).ops[0].id == key
+    older = SyncSchema(2, SCHEMA.documents, frozenset({"parties", "items"}))
+    with pytest.raises(EnvelopeRejected) as held:
+        decode_change(payload, older)
+    assert held.value.reason == "schema"

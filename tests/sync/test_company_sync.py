@@ -5,6 +5,7 @@ trial balances and stock agree, and the server's rows hold no plaintext."""
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from datetime import date
@@ -22,17 +23,32 @@ from app.billing.model import (
     PaymentMode,
     Tender,
 )
-from app.billing.parties import add_party
+from app.billing.parties import add_party, set_opening_balance
 from app.billing.service import cancel_document, post_document, record_settlement
 from app.billing.tables import documents, settlements
 from app.inventory import queries as stock_queries
-from app.inventory.model import ItemDraft
-from app.inventory.service import add_item, update_item
+from app.inventory.model import GodownId, ItemDraft
+from app.inventory.service import (
+    StockLine,
+    add_godown,
+    add_item,
+    set_opening_stock,
+    update_item,
+)
 from app.ledger import queries as ledger_queries
 from app.ledger.model import Line, Voucher, VoucherType
-from app.ledger.service import lock_period, post_voucher, resolve_accounts, reverse_voucher
+from app.ledger.service import (
+    add_account,
+    lock_period,
+    post_voucher,
+    rename_account_in,
+    resolve_accounts,
+    reverse_voucher,
+)
 from app.money import D
+from app.storage.company import Company
 from app.syncing import service as sync_service
+from app.syncing.capture import opening_stock
 from app.syncing.tables import sync_outbox, sync_quarantine
 from sync.crypto import parse_header
 from tests.conftest import CompanyFactory
@@ -110,6 +126,7 @@ def _assert_same(all_books: list[Books]) -> None:
         assert other.numbers == first.numbers
         assert other.balances == first.balances
         assert other.stock == first.stock
+        assert other.godown_stock == first.godown_stock
     for b in all_books:
         assert b.integrity == "ok"
         assert b.books_ok
@@ -359,3 +376,128 @@ def test_receipts_and_hand_entered_vouchers_travel(shop: list[Till], pg: PgServe
     # Applied once: a second round of syncs posts nothing twice.
     assert _settle(shop) == all_books
     _assert_no_plaintext(pg, CUSTOMER, "UPI 5117", "Shop rent for June", "1500.00", "500.00")
+
+
+MAIN = GodownId(1)
+BEGIN = date(2025, 4, 1)
+
+
+def _item_id(company: Company) -> int:
+    with company.reader() as conn:
+        return stock_queries.item_by_name(conn, ITEM).id
+
+
+def test_godowns_accounts_and_openings_travel(shop: list[Till], pg: PgServer) -> None:
+    """Till A adds a godown, a ledger account by hand, opening stock in that godown and a
+    customer with an opening balance, sells from the new godown and pays into the new
+    account (then renames it): till B makes the same through its own services, so both
+    have the same trial balance and the same stock per item and godown."""
+    a, b = shop
+    with a.open() as company:
+        back = add_godown(company, "Back Store", "Behind the shop")
+        deposit = add_account(company, "Electricity Deposit", "Deposits (Asset)")
+        item = _item_id(company)
+        set_opening_stock(company, back, [StockLine(item, D("30"), value=D("10500.00"))])
+        customer = add_party(
+            company,
+            PartyDraft(CUSTOMER, PartyKind.CUSTOMER, state_code="27", opening_balance=D("2500")),
+        )
+        line = DraftLine(
+            ITEM,
+            D("4"),
+            D("412.50"),
+            D("5"),
+            item_id=item,
+            hsn="1006",
+            price_includes_tax=True,
+            godown_id=back,
+        )
+        post_document(
+            company, DocumentDraft(DocKind.SALES_INVOICE, date(2025, 6, 3), (line,), customer)
+        )
+        cash = resolve_accounts(company, ["Cash"])["Cash"]
+        post_voucher(
+            company,
+            Voucher(
+                VoucherType.PAYMENT,
+                date(2025, 6, 5),
+                (Line(deposit, D("3000.00")), Line(cash, D("-3000.00"))),
+                "Deposit with the electricity board",
+            ),
+        )
+        with company.unit_of_work() as uow:
+            rename_account_in(uow, deposit, "MSEB Deposit")
+            uow.commit()
+    all_books = _settle(shop)
+    _assert_same(all_books)
+    assert all_books[1].godown_stock == (
+        (ITEM, "Back Store", "26.000"),
+        (ITEM, "Main Godown", "100.000"),
+    )
+    balances = dict(all_books[1].balances)  # by name, ignoring case
+    assert balances["mseb deposit"] == "3000.00" and "electricity deposit" not in balances
+    assert balances[CUSTOMER.casefold()] == "4150.00"  # the opening 2,500 and the bill
+    with b.open() as company, company.reader() as conn:
+        godown = stock_queries.godown_by_name(conn, "back store")
+        assert (godown.name, godown.address, godown.active) == (
+            "Back Store",
+            "Behind the shop",
+            True,
+        )
+        chart = {acc.name: acc for acc in ledger_queries.chart(conn)}
+        party = billing_queries.party_by_name(conn, CUSTOMER).id
+        assert [amount for _, amount in billing_queries.opening_journals(conn, party)] == [
+            D("2500.00")
+        ]
+        held = sync_service.status(company).quarantined
+    assert "MSEB Deposit" in chart and held == 0
+    # Applied once: a second round of syncs makes nothing twice.
+    assert _settle(shop) == all_books
+    _assert_no_plaintext(pg, "Back Store", "Behind the shop", "MSEB Deposit", "10500.00")
+
+
+def _openings(till: Till) -> tuple[str, tuple[str, str]]:
+    with till.open() as company, company.reader() as conn:
+        party = billing_queries.party_by_name(conn, CUSTOMER).id
+        balance = sum((x for _, x in billing_queries.opening_journals(conn, party)), D("0"))
+        _, qty, value = opening_stock(conn, _item_id(company), MAIN, BEGIN)
+    return str(balance), (str(qty), str(value))
+
+
+def test_an_opening_changed_on_two_tills_offline_keeps_the_later(shop: list[Till]) -> None:
+    """The same opening balance and the same opening stock changed on both tills offline:
+    the later write wins on both (re-made there through billing and inventory), and each
+    till logs the one that lost."""
+    a, b = shop
+    with a.open() as company:
+        add_party(
+            company,
+            PartyDraft(CUSTOMER, PartyKind.CUSTOMER, state_code="27", opening_balance=D("1000")),
+        )
+    _settle(shop)
+    assert _openings(b) == ("1000.00", ("0.000", "0.00"))
+    with a.open() as company:
+        with company.reader() as conn:
+            party = billing_queries.party_by_name(conn, CUSTOMER).id
+        set_opening_balance(company, party, D("2000.00"))
+        set_opening_stock(company, MAIN, [StockLine(_item_id(company), D("10"), value=D("3500"))])
+    with b.open() as company:  # later: wins everywhere
+        with company.reader() as conn:
+            party = billing_queries.party_by_name(conn, CUSTOMER).id
+        set_opening_balance(company, party, D("3000.00"))
+        set_opening_stock(company, MAIN, [StockLine(_item_id(company), D("4"), value=D("1400"))])
+    all_books = _settle(shop)
+    _assert_same(all_books)
+    assert all_books[0].stock == D("104")  # the purchase's 100 and B's opening 4, not A's 10
+    assert _openings(a) == _openings(b) == ("3000.00", ("4.000", "1400.00"))
+    for till in shop:
+        with till.open() as company:
+            logged = [c for c in sync_service.conflicts(company) if c.table == "openings"]
+        assert sorted((c.record, json.loads(c.kept), json.loads(c.lost)) for c in logged) == [
+            (f"Opening balance of {CUSTOMER}", "3000.00", "2000.00"),
+            (
+                f"Opening stock of {ITEM} in Main Godown on 2025-04-01",
+                {"qty": "4.000", "value": "1400.00"},
+                {"qty": "10.000", "value": "3500.00"},
+            ),
+        ]

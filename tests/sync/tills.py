@@ -23,6 +23,7 @@ from sqlalchemy import func, select, text
 import app.syncing  # noqa: F401  (registers the outbox hook in this process too)
 from app.billing.tables import documents
 from app.inventory import queries as stock_queries
+from app.inventory.tables import godowns, items, stock_moves
 from app.ledger import queries as ledger_queries
 from app.ledger.checks import check_books
 from app.storage.company import Company, open_with_key
@@ -143,6 +144,7 @@ class Books:
     numbers: tuple[str, ...]
     balances: tuple[tuple[str, str], ...]
     stock: Decimal
+    godown_stock: tuple[tuple[str, str, str], ...]  # (item, godown, qty) from the moves
     outbox: int
     applied: int
     integrity: str
@@ -168,10 +170,33 @@ def books(company: Company) -> Books:
         )
         item = stock_queries.item_by_name(conn, ITEM).id
         stock = stock_queries.on_hand(conn, item)
+        godown_stock = tuple(
+            (r.item, r.godown, str(r.qty))
+            for r in conn.execute(
+                select(
+                    items.c.name.label("item"),
+                    godowns.c.name.label("godown"),
+                    func.sum(stock_moves.c.qty).label("qty"),
+                )
+                .join(items, items.c.id == stock_moves.c.item_id)
+                .join(godowns, godowns.c.id == stock_moves.c.godown_id)
+                .group_by(items.c.name, godowns.c.name)
+                .order_by(items.c.name, godowns.c.name)
+            )
+        )
         outbox = conn.execute(select(func.count()).select_from(sync_outbox)).scalar_one()
         applied = conn.execute(select(func.count()).select_from(sync_applied)).scalar_one()
         integrity = conn.execute(text("PRAGMA integrity_check")).scalar_one()
-    return Books(numbers, balances, stock, outbox, applied, str(integrity), check_books(company).ok)
+    return Books(
+        numbers,
+        balances,
+        stock,
+        godown_stock,
+        outbox,
+        applied,
+        str(integrity),
+        check_books(company).ok,
+    )
 
 
 def series(numbers: tuple[str, ...], head: str) -> list[int]:

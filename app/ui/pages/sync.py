@@ -1,7 +1,9 @@
 """Settings → Sync: this device's place in the shop, the other devices (with revoke), the
 conflicts that per-field last-writer-wins settled, the changes held back in quarantine (with
 retry), and pairing: "Add a device" shows a short code and its QR code, then the six digits
-both screens must agree on; "Join a shop" takes the code on the new device.
+both screens must agree on; "Join a shop" takes the code on the new device. Either side
+stops at Cancel (or Esc) while it waits; the joining company is written only once the
+approved keys arrive, so a cancelled join leaves it as it was.
 
 Every step that talks to the sync service runs on the runner's read pool (network round
 trips; the few writes are short transactions of their own), never on the UI thread and never
@@ -11,11 +13,12 @@ in the single writer lane, so the counter keeps selling while a device pairs.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QFont, QImage, QPixmap, QShowEvent
+from PySide6.QtGui import QFont, QImage, QKeySequence, QPixmap, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -35,7 +38,7 @@ from app.storage.access import Role
 from app.storage.company import Company
 from app.storage.totp import qr_png
 from app.syncing import service
-from app.ui.ops import Job, JobContext, Runner, show_error
+from app.ui.ops import Job, JobContext, JobFunction, Runner, show_error
 from sync import pairing
 from sync import protocol as P
 from sync.client import Membership
@@ -45,6 +48,9 @@ from sync.transport import Transport
 OFFER_WAIT_S = 300  # an offer expires on the server after 5 minutes
 POLL_S = 0.5
 QR_WIDTH = 220
+# Alt+L: "Sync &now" holds N on the same screen, and a shared mnemonic only moves the focus.
+CANCEL = "Cance&l"
+DIFFER = "They differ: cance&l"
 
 
 def _table(name: str, headers: list[str]) -> QTableWidget:
@@ -96,6 +102,12 @@ def _expected(exc: BaseException) -> bool:
     return isinstance(exc, AppError | SyncError)
 
 
+def _escape(tab: QWidget, button: QPushButton) -> None:
+    """Esc anywhere in the tab presses its Cancel button (a disabled button ignores it)."""
+    shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), tab, button.click)
+    shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+
 class SyncPage(QWidget):
     sync_requested = Signal()  # "Sync now": the shell's engine runs it
     membership_changed = Signal()  # this company joined a shop or the shop's devices changed
@@ -111,7 +123,9 @@ class SyncPage(QWidget):
         # A pairing offer in progress (the offering device's side).
         self._offer: tuple[Membership, Transport, pairing.Offer] | None = None
         self._offer_state: P.PairingState | None = None
-        self._wait_job: Job | None = None
+        # The running step of each pairing side that Cancel (or Esc) stops.
+        self._offer_job: Job | None = None
+        self._join_job: Job | None = None
 
         self.summary = QLabel("Reading the sync state…")
         self.summary.setObjectName("syncSummary")
@@ -234,7 +248,7 @@ class SyncPage(QWidget):
         self.approve_button = QPushButton("The six digits &match: approve")
         self.approve_button.setObjectName("approvePairing")
         self.approve_button.clicked.connect(self.approve)
-        self.cancel_offer_button = QPushButton("They differ: ca&ncel")
+        self.cancel_offer_button = QPushButton(CANCEL)
         self.cancel_offer_button.setObjectName("cancelPairing")
         self.cancel_offer_button.clicked.connect(self.cancel_offer)
         form = QFormLayout()
@@ -252,6 +266,7 @@ class SyncPage(QWidget):
         layout.addWidget(self.offer_digits)
         layout.addLayout(buttons)
         layout.addStretch(1)
+        _escape(tab, self.cancel_offer_button)
         self._offer_idle()
         return tab
 
@@ -264,6 +279,11 @@ class SyncPage(QWidget):
         self.join_button.setObjectName("joinShop")
         self.join_button.clicked.connect(self.join)
         self.join_code.returnPressed.connect(self.join)
+        # Made after the Join button: when that one is disabled, focus moves on to this one.
+        self.cancel_join_button = QPushButton(CANCEL)
+        self.cancel_join_button.setObjectName("cancelJoin")
+        self.cancel_join_button.setEnabled(False)
+        self.cancel_join_button.clicked.connect(self.cancel_join)
         self.join_digits = QLabel()
         self.join_digits.setObjectName("joinDigits")
         big = QFont(self.join_digits.font())
@@ -280,12 +300,17 @@ class SyncPage(QWidget):
         form.addRow("Pairing &code", self.join_code)
         form.addRow("Sync &server", self.join_server)
         form.addRow("This device's &name", self.join_name)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.join_button)
+        buttons.addWidget(self.cancel_join_button)
+        buttons.addStretch(1)
         layout = QVBoxLayout(tab)
         layout.addLayout(form)
-        layout.addWidget(self.join_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addLayout(buttons)
         layout.addWidget(self.join_digits)
         layout.addWidget(self.join_status)
         layout.addStretch(1)
+        _escape(tab, self.cancel_join_button)
         return tab
 
     # -- reading -------------------------------------------------------------------------------
@@ -303,8 +328,10 @@ class SyncPage(QWidget):
         status, conflicts, held = values
         self.this_device = status.device_id
         joined = status.enabled
-        self.offer_button.setEnabled(joined and self.owner and self._offer is None)
-        self.join_button.setEnabled(not joined)
+        self.offer_button.setEnabled(
+            joined and self.owner and self._offer is None and self._offer_job is None
+        )
+        self.join_button.setEnabled(not joined and self._join_job is None)
         if not joined:
             self.summary.setText(
                 "This company does not sync yet. Join a shop from its Join tab, or start a "
@@ -459,28 +486,56 @@ class SyncPage(QWidget):
     def _offer_idle(self) -> None:
         self.approve_button.setEnabled(False)
         self.cancel_offer_button.setEnabled(False)
+        self.cancel_offer_button.setText(CANCEL)
         self.offer_button.setEnabled(self.owner and self.this_device is not None)
 
+    @property
+    def pairing_offer(self) -> pairing.Offer | None:
+        """The offer on screen (its code, and the text its QR code holds), while there is one."""
+        return None if self._offer is None else self._offer[2]
+
     def start_offer(self) -> None:
+        if self._offer is not None or self._offer_job is not None:
+            return  # one offer at a time
         prefix = self.offer_prefix.text().strip().upper()
         if not prefix:
             self.offer_status.setText("Type the new device's series prefix first (like B).")
             self.offer_prefix.setFocus()
             return
         company = self.company
-        self.offer_button.setEnabled(False)
         self.offer_status.setText("Asking the sync service for a pairing code…")
         self.offer_digits.clear()
 
-        def start(_ctx: JobContext) -> tuple[Membership, Transport, pairing.Offer, bytes]:
+        def start(ctx: JobContext) -> tuple[Membership, Transport, pairing.Offer, bytes]:
             m, transport, pending = service.offer(company)
-            return m, transport, pending, qr_png(pending.uri)
+            try:
+                ctx.check()  # cancelled while the service answered: the code is never shown
+                return m, transport, pending, qr_png(pending.uri)
+            except BaseException:
+                transport.close()
+                raise
 
-        self.runner.read("Pairing code", start, on_done=self._offered, on_error=self._offer_failed)
+        self._offer_step("Pairing code", start, self._offered)
+        self.offer_button.setEnabled(False)  # after Cancel is enabled: the focus moves to it
+
+    def _offer_step(self, name: str, fn: JobFunction, on_done: Callable[[Any], None]) -> None:
+        """One step of the offer that Cancel may stop; its end closes the offer."""
+        job = self.runner.read(name, fn, on_done=on_done, on_error=self._offer_failed)
+        job.cancelled.connect(self._offer_cancelled)
+        self._offer_job = job
+        self.cancel_offer_button.setEnabled(True)
+
+    def _offer_step_ended(self) -> bool:
+        """Forget the step that just ended; True when Cancel came after its last check."""
+        job, self._offer_job = self._offer_job, None
+        return job is not None and job.token.cancelled
 
     def _offered(self, values: tuple[Membership, Transport, pairing.Offer, bytes]) -> None:
         m, transport, pending, png = values
         self._offer = (m, transport, pending)
+        if self._offer_step_ended():
+            self._offer_cancelled()
+            return
         self.offer_code.setText(pending.code)
         self.offer_qr.setPixmap(
             QPixmap.fromImage(QImage.fromData(QByteArray(png))).scaledToWidth(QR_WIDTH)
@@ -490,7 +545,6 @@ class SyncPage(QWidget):
             "On the new device open Settings → Sync → Join a shop and scan the QR code or "
             "type the code. Waiting for it (the code lasts 5 minutes)…"
         )
-        self.cancel_offer_button.setEnabled(True)
 
         def wait(ctx: JobContext) -> P.PairingState:
             deadline = time.monotonic() + OFFER_WAIT_S
@@ -503,17 +557,12 @@ class SyncPage(QWidget):
                     raise PairingFailed("No device joined in time; show a new pairing code.")
                 time.sleep(POLL_S)
 
-        def wait_failed(exc: BaseException) -> None:
-            # A wait cut short by Cancel (its transport closed under it) says nothing more.
-            if self._offer is not None and self._offer[1] is transport:
-                self._offer_failed(exc)
-
-        self._wait_job = self.runner.read(
-            "Waiting for the new device", wait, on_done=self._joined, on_error=wait_failed
-        )
+        self._offer_step("Waiting for the new device", wait, self._joined)
 
     def _joined(self, state: P.PairingState) -> None:
-        self._wait_job = None
+        if self._offer_step_ended():
+            self._offer_cancelled()
+            return
         if self._offer is None:
             return
         _, _, pending = self._offer
@@ -524,6 +573,8 @@ class SyncPage(QWidget):
             f"{state.joiner_name or 'A device'} wants to join. Check that it shows the same six "
             "digits, then approve; if they differ, someone else answered the code: cancel."
         )
+        self.cancel_offer_button.setText(DIFFER)
+        self.cancel_offer_button.setEnabled(True)
         self.approve_button.setEnabled(True)
         self.approve_button.setFocus()
 
@@ -533,13 +584,14 @@ class SyncPage(QWidget):
         return self.offer_digits.text().replace(" ", "")
 
     def approve(self) -> None:
-        if self._offer is None or self._offer_state is None:
+        if self._offer is None or self._offer_state is None or self._offer_job is not None:
             return
         m, transport, pending = self._offer
         state = self._offer_state
         prefix = self.offer_prefix.text().strip().upper()
         company = self.company
         self.approve_button.setEnabled(False)
+        self.cancel_offer_button.setEnabled(False)  # the keys are being sealed: too late
         self.offer_status.setText("Sealing the shop's keys to the new device…")
 
         def seal(_ctx: JobContext) -> str:
@@ -555,11 +607,25 @@ class SyncPage(QWidget):
         self.runner.read("Approve pairing", seal, on_done=done, on_error=self._offer_failed)
 
     def cancel_offer(self) -> None:
-        if self._wait_job is not None:
-            self._wait_job.cancel()
-            self._wait_job = None
+        """Stop offering: a running step stops at its next check and its end closes the offer
+        (the transport is closed only once no worker uses it); while the six digits wait for
+        the owner, at once. Nothing has been sealed either way."""
+        self.cancel_offer_button.setEnabled(False)
+        if self._offer_job is not None:
+            self._offer_job.cancel()
+            self.offer_status.setText("Cancelling…")
+            return
+        self._offer_cancelled()
+
+    def _offer_cancelled(self) -> None:
+        self._offer_job = None
+        joined = self._offer_state is not None
         self._end_offer()
-        self.offer_status.setText("Pairing cancelled; nothing was shared.")
+        self.offer_status.setText(
+            "Pairing cancelled; nothing was shared."
+            + (" Cancel the wait on the other device too." if joined else "")
+        )
+        self.offer_button.setFocus()
 
     def _end_offer(self) -> None:
         if self._offer is not None:
@@ -568,11 +634,14 @@ class SyncPage(QWidget):
         self._offer_state = None
         self.offer_code.clear()
         self.offer_qr.clear()
+        self.offer_qr.setToolTip("")
         self.offer_digits.clear()
         self._offer_idle()
 
     def _offer_failed(self, exc: BaseException) -> None:
-        self._wait_job = None
+        if self._offer_step_ended() and _expected(exc):
+            self._offer_cancelled()  # it failed while stopping: cancelled is what the user asked
+            return
         self._end_offer()
         if not _expected(exc):
             show_error(self, exc)
@@ -581,6 +650,8 @@ class SyncPage(QWidget):
 
     # -- join a shop (this device is new) -----------------------------------------------------
     def join(self) -> None:
+        if self._join_job is not None or not self.join_button.isEnabled():
+            return  # one join at a time (Enter in the code field comes here too)
         code = self.join_code.text().strip()
         if not code:
             self.join_status.setText("Type the code the other device shows.")
@@ -588,47 +659,89 @@ class SyncPage(QWidget):
         company = self.company
         name = self.join_name.text().strip() or "New device"
         server = self.join_server.text().strip() or None
-        self.join_button.setEnabled(False)
         self.join_status.setText("Asking the shop's sync service…")
 
-        def start(_ctx: JobContext) -> pairing.Joining:
-            return service.join(company, code, device_name=name, server_url=server)
+        def start(ctx: JobContext) -> pairing.Joining:
+            joining = service.join(company, code, device_name=name, server_url=server)
+            ctx.check()  # cancelled while the service answered: nothing was written here
+            return joining
 
-        self.runner.read(
-            "Join a shop", start, on_done=self._join_started, on_error=self._join_failed
-        )
+        self._join_step("Join a shop", start, self._join_started)
+
+    def _join_step(self, name: str, fn: JobFunction, on_done: Callable[[Any], None]) -> None:
+        """One step of joining that Cancel may stop."""
+        job = self.runner.read(name, fn, on_done=on_done, on_error=self._join_failed)
+        job.cancelled.connect(self._join_cancelled)
+        self._join_job = job
+        self.cancel_join_button.setEnabled(True)
+        self.join_button.setEnabled(False)  # after Cancel is enabled: the focus moves to it
+
+    def _join_step_ended(self) -> bool:
+        """Forget the step that just ended; True when Cancel came after its last check."""
+        job, self._join_job = self._join_job, None
+        self.cancel_join_button.setEnabled(False)
+        return job is not None and job.token.cancelled
 
     def _join_started(self, joining: pairing.Joining) -> None:
+        if self._join_step_ended():
+            self._join_cancelled()
+            return
         digits = joining.confirmation_code
         self.join_digits.setText(f"{digits[:3]} {digits[3:]}")
         self.join_status.setText(
             "Check that the other device shows the same six digits; it approves there. "
-            "Waiting for the approval…"
+            "Waiting for the approval (Esc cancels)…"
         )
         company = self.company
-        self.runner.read(
-            "Waiting for approval",
-            lambda _ctx: service.finish_join(company, joining, timeout_s=OFFER_WAIT_S),
-            on_done=self._join_finished,
-            on_error=self._join_failed,
-        )
+
+        def wait(ctx: JobContext) -> Membership:
+            # ctx.check runs before every poll: Cancel stops the wait before the keys are
+            # taken, and nothing is written to the company until they are.
+            return service.finish_join(company, joining, timeout_s=OFFER_WAIT_S, check=ctx.check)
+
+        self._join_step("Waiting for approval", wait, self._join_finished)
 
     @property
     def join_confirmation(self) -> str:
         return self.join_digits.text().replace(" ", "")
 
-    def _join_finished(self, m: Membership) -> None:
+    def cancel_join(self) -> None:
+        """Stop joining at the step's next check; its end says what became of it."""
+        if self._join_job is None:
+            return
+        self.cancel_join_button.setEnabled(False)
+        self._join_job.cancel()
+        self.join_status.setText("Cancelling…")
+
+    def _join_cancelled(self) -> None:
+        self._join_step_ended()
+        self.join_digits.clear()
+        self.join_button.setEnabled(True)
         self.join_status.setText(
-            f"Paired: this device now syncs with the shop and issues numbers with series "
+            "Cancelled: this company is as it was, not part of any shop. To try again, show a "
+            "new code on the other device and type it here."
+        )
+        self.join_code.setFocus()
+        self.join_code.selectAll()
+
+    def _join_finished(self, m: Membership) -> None:
+        # The keys were taken before a late Cancel was seen: the join is whole, say so.
+        late = "The approval came before the cancel. " if self._join_step_ended() else ""
+        self.join_status.setText(
+            f"{late}Paired: this device now syncs with the shop and issues numbers with series "
             f"{m.series_prefix}."
         )
         self.membership_changed.emit()
         self.refresh()
 
     def _join_failed(self, exc: BaseException) -> None:
+        cancelled = self._join_step_ended()
         self.join_button.setEnabled(True)
         self.join_digits.clear()
         if not _expected(exc):
             show_error(self, exc)
+            return
+        if cancelled:
+            self._join_cancelled()  # it failed while stopping: cancelled is what the user asked
             return
         self.join_status.setText(str(exc))
