@@ -15,6 +15,11 @@ posting speed is bench/billing.py's), and prints (DESIGN.md §9):
     gstr1_documents_ms       the same file the older way, once: ``period_books`` reads the
                              documents whole, then ``gstr1()`` and the write; the bench stops
                              if the two files differ by a byte
+    gstr1_export_ms          what ``bahi gst gstr1 --out`` and the GST page's export do, once:
+                             ``gstr1_books`` (the month and the readiness check's lines),
+                             ``problems()``, ``gstr1()`` and the write (the same file again),
+                             without the schema check, which is:
+    validate_gstr1_ms        ``validate_gstr1`` on the month's return, once
     gstr1_ms                 ``gstr1()`` plus writing, from the documents built in memory
 
 Usage:
@@ -50,7 +55,7 @@ from app.billing.tables import document_lines, documents
 from app.gst import Taxability
 from app.gst.periods import parse_period
 from app.ledger.service import create_books
-from app.reports.gst_returns import period_books, period_gstr1
+from app.reports.gst_returns import gstr1_books, period_books, period_gstr1
 from app.reports.gstr1 import gstr1, validate_gstr1, write_gstr1
 from app.storage.company import Company, CompanyProfile, is_company_folder, open_company
 from tests.reports.gst_documents import (
@@ -163,9 +168,20 @@ def measure_books(company: Company, out: Path, count: int, lines: int) -> None:
         books = period_books(conn, company.profile, PERIOD)
         write_gstr1(books.gstr1(), out)
         documents_s = time.perf_counter() - started
+        if out.read_bytes() != fast_bytes:
+            raise SystemExit("period_gstr1 and period_books(...).gstr1() wrote different files")
+        started = time.perf_counter()
+        export = gstr1_books(conn, company.profile, PERIOD)
+        found = export.problems()
+        write_gstr1(export.gstr1(), out)
+        export_s = time.perf_counter() - started
     if out.read_bytes() != fast_bytes:
-        raise SystemExit("period_gstr1 and period_books(...).gstr1() wrote different files")
+        raise SystemExit("gstr1_books(...).gstr1() wrote a different file")
+    if found != books.problems():
+        raise SystemExit("gstr1_books and period_books found different problems")
+    started = time.perf_counter()
     problems = validate_gstr1(data)
+    validate_s = time.perf_counter() - started
     if problems:
         raise SystemExit(f"the benchmark's return does not match the schema: {problems[:3]}")
     load = os.getloadavg()[0]
@@ -187,6 +203,16 @@ def measure_books(company: Company, out: Path, count: int, lines: int) -> None:
     emit(
         "gstr1_documents_ms", documents_s * 1000, "ms", None, "lower", count, 1,
         "the same file through period_books (documents read whole) + gstr1() + write",
+        note=note, **common,
+    )  # fmt: skip
+    emit(
+        "gstr1_export_ms", export_s * 1000, "ms", None, "lower", count, 1,
+        "the CLI's export less the schema check: gstr1_books + problems() + gstr1() + write",
+        note=note, problems=len(found), **common,
+    )  # fmt: skip
+    emit(
+        "validate_gstr1_ms", validate_s * 1000, "ms", None, "lower", count, 1,
+        "validate_gstr1 on the return (the CLI and the GST page check it before writing)",
         note=note, **common,
     )  # fmt: skip
 

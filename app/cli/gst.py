@@ -14,7 +14,7 @@ from app.cli.session import open_from_args
 from app.errors import ValidationError
 from app.gst import check_gstin
 from app.gst.cases import compute_case
-from app.gst.periods import parse_period
+from app.gst.periods import ReturnPeriod, parse_period
 from app.reports.einvoice import (
     PIN_SETTING,
     TOWN_SETTING,
@@ -24,7 +24,7 @@ from app.reports.einvoice import (
     seller_details,
 )
 from app.reports.gst_readiness import Problem
-from app.reports.gst_returns import PeriodBooks, period_books
+from app.reports.gst_returns import Gstr1Books, PeriodBooks, gstr1_books, period_books
 from app.reports.gstr1 import gstr1_json, validate_gstr1, write_gstr1
 from app.reports.gstr3b import gstr3b_json
 from app.reports.table import Table
@@ -70,6 +70,12 @@ def _books(company: Company, period_text: str) -> PeriodBooks:
         return period_books(conn, company.profile, parse_period(period_text))
 
 
+def _gstr1_books(company: Company, period_text: str) -> Gstr1Books:
+    """GSTR-1 and its checks without reading every document whole (a month may be 50,000)."""
+    with company.reader() as conn:
+        return gstr1_books(conn, company.profile, parse_period(period_text))
+
+
 def _problems_json(problems: list[Problem]) -> list[dict[str, object]]:
     return [
         {"document_id": p.document_id, "number": p.number, "problem": p.message} for p in problems
@@ -81,8 +87,8 @@ def _print_problems(problems: list[Problem]) -> None:
         print(f"  {p.number or 'company'}: {p.message}", file=sys.stderr)
 
 
-def _write_return(args: argparse.Namespace, books: PeriodBooks, which: str) -> int:
-    problems = books.problems() if which == "gstr1" else []
+def _write_gstr1(args: argparse.Namespace, books: Gstr1Books) -> int:
+    problems = books.problems()
     if problems and not args.force:
         print(
             f"{len(problems)} problem(s) to fix before exporting (or use --force):",
@@ -90,38 +96,40 @@ def _write_return(args: argparse.Namespace, books: PeriodBooks, which: str) -> i
         )
         _print_problems(problems)
         return 1
-    if which == "gstr1":
-        data = books.gstr1()
-        faults = validate_gstr1(data)
-        if faults:
-            raise ValidationError("The return does not match the portal's shape: " + faults[0])
-        write_gstr1(data, Path(args.out))
-    else:
-        write_whole(Path(args.out), gstr3b_json(books.gstr3b(), indent=1))
-    print(f"Wrote {which.upper()} for {books.period.label} to {args.out}.")
+    data = books.gstr1()
+    faults = validate_gstr1(data)
+    if faults:
+        raise ValidationError("The return does not match the portal's shape: " + faults[0])
+    write_gstr1(data, Path(args.out))
+    print(f"Wrote GSTR1 for {books.period.label} to {args.out}.")
     return 0
 
 
-def _write_summary_pdf(path: Path, table: Table, books: PeriodBooks, company_name: str) -> None:
+def _write_gstr3b(args: argparse.Namespace, books: PeriodBooks) -> int:
+    write_whole(Path(args.out), gstr3b_json(books.gstr3b(), indent=1))
+    print(f"Wrote GSTR3B for {books.period.label} to {args.out}.")
+    return 0
+
+
+def _write_summary_pdf(path: Path, table: Table, period: ReturnPeriod, company_name: str) -> None:
     write_table_pdf(table, company_name, path)  # the title names the GSTIN and the period
-    print(f"Wrote the summary for {books.period.label} to {path}.")
+    print(f"Wrote the summary for {period.label} to {path}.")
 
 
 def gstr1(args: argparse.Namespace) -> int:
     with open_from_args(args.company, args.user, args.totp) as company:
-        books = _books(company, args.period)
+        books = _gstr1_books(company, args.period)
         name = company.profile.name
     if args.pdf:
-        _write_summary_pdf(Path(args.pdf), books.gstr1_summary().table(), books, name)
+        _write_summary_pdf(Path(args.pdf), books.gstr1_summary().table(), books.period, name)
     if args.out:
-        return _write_return(args, books, "gstr1")
+        return _write_gstr1(args, books)
     if args.pdf:
         return 0
-    summary = books.gstr1_summary()
     if args.json:
         print(gstr1_json(books.gstr1(), indent=1))
     else:
-        print(summary.table().text())
+        print(books.gstr1_summary().table().text())
     return 0
 
 
@@ -130,9 +138,9 @@ def gstr3b(args: argparse.Namespace) -> int:
         books = _books(company, args.period)
         name = company.profile.name
     if args.pdf:
-        _write_summary_pdf(Path(args.pdf), books.gstr3b_summary().table(), books, name)
+        _write_summary_pdf(Path(args.pdf), books.gstr3b_summary().table(), books.period, name)
     if args.out:
-        return _write_return(args, books, "gstr3b")
+        return _write_gstr3b(args, books)
     if args.pdf:
         return 0
     if args.json:
@@ -144,7 +152,7 @@ def gstr3b(args: argparse.Namespace) -> int:
 
 def check(args: argparse.Namespace) -> int:
     with open_from_args(args.company, args.user, args.totp) as company:
-        problems = _books(company, args.period).problems()
+        problems = _gstr1_books(company, args.period).problems()
     if args.json:
         print_json(_problems_json(problems))
     elif problems:

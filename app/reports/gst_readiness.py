@@ -9,9 +9,10 @@ document id so the screen can open the document. Nothing is skipped quietly: a d
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from app.billing.model import DocumentId, PostedDocument, PostedLine
 from app.gst import check_gstin
@@ -23,7 +24,9 @@ from app.reports.gstr1 import (
     NOTE_KINDS,
     REPORTED_KINDS,
     SERVICE_UQC,
+    OutwardHead,
     UnplaceableDocument,
+    head_of,
     nil_head,
     section_of,
 )
@@ -96,7 +99,7 @@ def _line_problems(line: PostedLine, required_digits: int, untaxed: bool) -> lis
     return found
 
 
-def _place_problems(document: PostedDocument) -> list[str]:
+def _place_problems(document: OutwardHead) -> list[str]:
     pos = document.place_of_supply.strip()
     if not pos:
         return ["The place of supply is missing; set the buyer's state on the document."]
@@ -112,7 +115,7 @@ def _place_problems(document: PostedDocument) -> list[str]:
     return []
 
 
-def _tax_head_problems(document: PostedDocument) -> list[str]:
+def _tax_head_problems(document: OutwardHead) -> list[str]:
     if document.inter_state and (document.cgst or document.sgst):
         return ["An inter-state document carries CGST/SGST; re-post it with IGST."]
     if not document.inter_state and document.igst:
@@ -120,20 +123,22 @@ def _tax_head_problems(document: PostedDocument) -> list[str]:
     return []
 
 
-def _party_problems(document: PostedDocument) -> list[str]:
-    gstin = document.counterparty.gstin
-    if not gstin:
-        return []
+def _party_problems(document: OutwardHead) -> tuple[str, ...]:
+    return _gstin_problems(document.gstin) if document.gstin else ()
+
+
+@lru_cache(maxsize=4096)  # a month's 20,000 B2B invoices go to a few hundred buyers
+def _gstin_problems(gstin: str) -> tuple[str, ...]:
     verdict = check_gstin(gstin)
     if verdict.valid:
-        return []
-    return [
+        return ()
+    return (
         f"The buyer's GSTIN {verdict.text or gstin!r} is not valid: {verdict.problem}. "
-        "Correct it on the party and re-issue the document, or clear it to report a B2C sale."
-    ]
+        "Correct it on the party and re-issue the document, or clear it to report a B2C sale.",
+    )
 
 
-def _note_problems(document: PostedDocument) -> list[str]:
+def _note_problems(document: OutwardHead) -> list[str]:
     if document.kind not in NOTE_KINDS:
         return []
     if document.original_number and document.original_date is not None:
@@ -144,7 +149,7 @@ def _note_problems(document: PostedDocument) -> list[str]:
     ]
 
 
-def _export_problems(document: PostedDocument) -> list[str]:
+def _export_problems(document: OutwardHead) -> list[str]:
     export = document.export
     if export is None:
         return []
@@ -165,10 +170,12 @@ def _export_problems(document: PostedDocument) -> list[str]:
 
 
 def _document_problems(
-    document: PostedDocument,
+    document: OutwardHead,
+    lines: Sequence[PostedLine],
+    has_lines: bool,
     period: ReturnPeriod,
     required_digits: int,
-    by_id: dict[DocumentId, PostedDocument],
+    by_id: Mapping[DocumentId, OutwardHead],
 ) -> list[str]:
     if document.doc_date not in period:
         return [
@@ -185,21 +192,21 @@ def _document_problems(
         section_of(document, by_id)
     except UnplaceableDocument as error:
         found.append(str(error))
-    if not document.lines:
+    if not has_lines:
         found.append("The document has no lines; cancel it or add what was sold.")
     found += _party_problems(document)
     found += _place_problems(document)
     found += _tax_head_problems(document)
     found += _note_problems(document)
     found += _export_problems(document)
-    for line in document.lines:
+    for line in lines:
         found += _line_problems(line, required_digits, nil_head(document, line) is not None)
     return found
 
 
-def _duplicate_numbers(documents: Sequence[PostedDocument]) -> list[Problem]:
+def _duplicate_numbers(documents: Sequence[OutwardHead]) -> list[Problem]:
     # gst.md §3.1: unique per financial year; treat numbers differing only in case as one.
-    seen: dict[tuple[int, str], PostedDocument] = {}
+    seen: dict[tuple[int, str], OutwardHead] = {}
     found: list[Problem] = []
     for document in documents:
         key = (DOC_NATURE[document.kind], document.number.upper())
@@ -221,9 +228,35 @@ def gstr1_problems(
     period: ReturnPeriod,
     gstin: str,
     aggregate_turnover: Decimal = Decimal(0),
+    originals: Sequence[PostedDocument] = (),
 ) -> list[Problem]:
     """Everything to fix before exporting GSTR-1 for ``period``: one Problem per fault, in
-    document order. ``aggregate_turnover`` (preceding financial year) sets the HSN digits."""
+    document order. ``aggregate_turnover`` (preceding financial year) sets the HSN digits.
+    ``originals`` are invoices of other periods that notes name: they place the notes and
+    are not checked (their own period's return reports them)."""
+    return head_problems(
+        [head_of(document) for document in documents],
+        {document.id: document.lines for document in documents},
+        {document.id for document in documents if document.lines},
+        period,
+        gstin,
+        aggregate_turnover,
+        {original.id: head_of(original) for original in originals},
+    )
+
+
+def head_problems(
+    heads: Sequence[OutwardHead],
+    lines: Mapping[DocumentId, Sequence[PostedLine]],
+    with_lines: Set[DocumentId],
+    period: ReturnPeriod,
+    gstin: str,
+    aggregate_turnover: Decimal = Decimal(0),
+    originals: Mapping[DocumentId, OutwardHead] | None = None,
+) -> list[Problem]:
+    """``gstr1_problems`` from the documents' heads: ``lines`` holds, by document, the lines
+    to check (all of them, or at least every one with a fault), ``with_lines`` the documents
+    that have any line, ``originals`` the heads that only place notes."""
     found: list[Problem] = []
     filer = check_gstin(gstin)
     if not filer.is_regular:
@@ -237,14 +270,16 @@ def gstr1_problems(
             )
         )
     required_digits = hsn_digits_required(aggregate_turnover)
-    by_id = {document.id: document for document in documents}
+    by_id = {**(originals or {}), **{head.id: head for head in heads}}
     reported = [
-        document
-        for document in sorted(documents, key=lambda d: (d.doc_date, d.number))
-        if document.kind in REPORTED_KINDS
+        head
+        for head in sorted(heads, key=lambda h: (h.doc_date, h.number))
+        if head.kind in REPORTED_KINDS
     ]
-    for document in reported:
-        for message in _document_problems(document, period, required_digits, by_id):
-            found.append(Problem(document.id, document.number, message))
+    for head in reported:
+        problems = _document_problems(
+            head, lines.get(head.id, ()), head.id in with_lines, period, required_digits, by_id
+        )
+        found += (Problem(head.id, head.number, message) for message in problems)
     found += _duplicate_numbers([d for d in reported if d.doc_date in period])
     return found

@@ -3,23 +3,36 @@
 A busy month is 50,000 invoices and 250,000 lines, and GSTR-1 must be written in under 3 s
 (issue 3), so the period is read here with one query per table, the stored integers taken
 as they are and turned into Decimals once per distinct value, instead of through the
-generic one-document reader. The GSTR-1 file itself needs no line as a Python object:
-``period_gstr1`` lets SQLite sum the lines by document and rate and by HSN, in the integers
-it stores, and ``gstr1.gstr1_from_stored`` places and writes them.
+generic one-document reader (``period_books``: the screens that show documents). The GSTR-1
+file itself needs no line as a Python object: ``period_gstr1`` lets SQLite sum the lines by
+document and rate and by HSN, in the integers it stores, and ``gstr1.gstr1_from_stored``
+places and writes them. ``gstr1_books`` adds what the summary and the readiness check need
+(the same heads, the preceding year's turnover, and only the lines that may be at fault):
+the CLI and the GST page export through it.
 """
 
 from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Connection, Select, and_, func, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    and_,
+    case,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
 
 from app.billing import queries
 from app.billing.model import (
@@ -38,9 +51,10 @@ from app.billing.tables import document_lines, documents
 from app.errors import ValidationError
 from app.gst import SellerScheme, Taxability
 from app.gst.periods import ReturnPeriod
+from app.inventory.model import UQC_CODES
 from app.ledger.model import financial_year
-from app.money import ZERO
-from app.reports.gst_readiness import Problem, gstr1_problems
+from app.money import from_paise
+from app.reports.gst_readiness import Problem, gstr1_problems, head_problems, hsn_digits_required
 from app.reports.gstr1 import (
     REPORTED_KINDS,
     Gstr1Summary,
@@ -50,9 +64,11 @@ from app.reports.gstr1 import (
     gstr1,
     gstr1_from_stored,
     gstr1_summary,
+    gstr1_summary_from_stored,
 )
 from app.reports.gstr3b import Gstr3bSummary, gstr3b, gstr3b_summary
 from app.storage.company import CompanyProfile
+from app.storage.plain_rows import plain_rows
 
 _OUTWARD = (DocKind.SALES_INVOICE, DocKind.BILL_OF_SUPPLY, DocKind.CREDIT_NOTE, DocKind.DEBIT_NOTE)
 
@@ -79,7 +95,10 @@ class PeriodBooks:
         return gstr3b_summary(self.gstin, self.period, self.documents)
 
     def problems(self) -> list[Problem]:
-        return gstr1_problems(self.documents, self.period, self.gstin, self.aggregate_turnover)
+        # The originals (of notes, from other periods) come last and only place the notes.
+        own = [d for d in self.documents if d.doc_date in self.period]
+        others = [d for d in self.documents if d.doc_date not in self.period]
+        return gstr1_problems(own, self.period, self.gstin, self.aggregate_turnover, others)
 
 
 def period_books(conn: Connection, profile: CompanyProfile, period: ReturnPeriod) -> PeriodBooks:
@@ -100,36 +119,119 @@ def period_books(conn: Connection, profile: CompanyProfile, period: ReturnPeriod
     )
 
 
-def period_gstr1(conn: Connection, profile: CompanyProfile, period: ReturnPeriod) -> dict[str, Any]:
-    """``period_books(...).gstr1()`` without reading the documents whole: the same return
-    (tested byte for byte), from the period's document heads and SQLite's sums of the lines."""
+def _filer_gstin(profile: CompanyProfile) -> str:
     if not profile.gstin:
         raise ValidationError(
             "The company has no GSTIN, so it files no GST returns. Add the GSTIN in Settings."
         )
-    d = documents.c
+    return profile.gstin
+
+
+def period_gstr1(conn: Connection, profile: CompanyProfile, period: ReturnPeriod) -> dict[str, Any]:
+    """``period_books(...).gstr1()`` without reading the documents whole: the same return
+    (tested byte for byte), from the period's document heads and SQLite's sums of the lines."""
+    gstin = _filer_gstin(profile)
     with _no_cycle_collection():
-        heads = _outward_heads(
-            conn,
-            and_(d.doc_date.between(period.start, period.end), d.kind.in_(_REPORTED_VALUES)),
-        )
-        have = {head.id for head in heads}
-        # A note's original may lie in an earlier period; placing the note looks at it.
-        wanted = sorted(
-            {h.original_id for h in heads if h.original_id and h.original_id not in have}
-        )
-        originals: dict[DocumentId, OutwardHead] = {}
-        for first in range(0, len(wanted), _IDS_PER_QUERY):
-            chunk = wanted[first : first + _IDS_PER_QUERY]
-            originals.update((head.id, head) for head in _outward_heads(conn, d.id.in_(chunk)))
+        heads, originals = _period_heads(conn, period)
         return gstr1_from_stored(
-            profile.gstin,
+            gstin, period, heads, originals, _rate_groups(conn, period), _hsn_groups(conn, period)
+        )
+
+
+@dataclass(frozen=True)
+class Gstr1Books:
+    """What GSTR-1 and its readiness check need of a period, without its documents read whole
+    (``period_books`` reads them, for the screens that show documents): the same return,
+    summary and problems as ``PeriodBooks`` (tested)."""
+
+    gstin: str
+    period: ReturnPeriod
+    heads: tuple[OutwardHead, ...]  # the period's reported documents, by date and id
+    originals: Mapping[DocumentId, OutwardHead]  # of notes, from other periods
+    rate_groups: Sequence[RateGroup]
+    hsn_groups: Sequence[HsnGroup]
+    aggregate_turnover: Decimal  # preceding financial year, for the HSN digits rule
+    # The lines the readiness check could fault (an SQL filter wider than the check), by
+    # document; a month without faults has none.
+    suspect_lines: Mapping[DocumentId, tuple[PostedLine, ...]]
+
+    def gstr1(self) -> dict[str, Any]:
+        with _no_cycle_collection():
+            return gstr1_from_stored(*self._stored())
+
+    def gstr1_summary(self) -> Gstr1Summary:
+        with _no_cycle_collection():
+            return gstr1_summary_from_stored(*self._stored())
+
+    def _stored(
+        self,
+    ) -> tuple[
+        str,
+        ReturnPeriod,
+        Sequence[OutwardHead],
+        Mapping[DocumentId, OutwardHead],
+        Sequence[RateGroup],
+        Sequence[HsnGroup],
+    ]:
+        return (
+            self.gstin,
+            self.period,
+            self.heads,
+            self.originals,
+            self.rate_groups,
+            self.hsn_groups,
+        )
+
+    def problems(self) -> list[Problem]:
+        # Every reported, uncancelled document of the period with a line has a rate group.
+        with_lines = {DocumentId(group[0]) for group in self.rate_groups}
+        return head_problems(
+            self.heads,
+            self.suspect_lines,
+            with_lines,
+            self.period,
+            self.gstin,
+            self.aggregate_turnover,
+            self.originals,
+        )
+
+
+def gstr1_books(conn: Connection, profile: CompanyProfile, period: ReturnPeriod) -> Gstr1Books:
+    """The period read for GSTR-1, its summary and its readiness check, in ``conn``'s
+    transaction; raises ValidationError for a company without GSTIN."""
+    gstin = _filer_gstin(profile)
+    turnover = aggregate_turnover(conn, period.start)
+    with _no_cycle_collection():
+        heads, originals = _period_heads(conn, period)
+        return Gstr1Books(
+            gstin,
             period,
-            heads,
+            tuple(heads),
             originals,
             _rate_groups(conn, period),
             _hsn_groups(conn, period),
+            turnover,
+            _suspect_lines(conn, period, hsn_digits_required(turnover)),
         )
+
+
+def _period_heads(
+    conn: Connection, period: ReturnPeriod
+) -> tuple[list[OutwardHead], dict[DocumentId, OutwardHead]]:
+    """The heads of the period's reported documents (by date and id), and of the originals
+    their notes name that lie outside it, by id."""
+    d = documents.c
+    heads = _outward_heads(
+        conn, and_(d.doc_date.between(period.start, period.end), d.kind.in_(_REPORTED_VALUES))
+    )
+    have = {head.id for head in heads}
+    # A note's original may lie in an earlier period; placing the note looks at it.
+    wanted = sorted({h.original_id for h in heads if h.original_id and h.original_id not in have})
+    originals: dict[DocumentId, OutwardHead] = {}
+    for first in range(0, len(wanted), _IDS_PER_QUERY):
+        chunk = wanted[first : first + _IDS_PER_QUERY]
+        originals.update((head.id, head) for head in _outward_heads(conn, d.id.in_(chunk)))
+    return heads, originals
 
 
 @contextmanager
@@ -148,19 +250,6 @@ def _no_cycle_collection() -> Iterator[None]:
 
 _REPORTED_VALUES = sorted(kind.value for kind in REPORTED_KINDS)
 _IDS_PER_QUERY = 500
-
-
-def _plain_rows(conn: Connection, query: Select[Any]) -> Sequence[Any]:
-    """The rows as the driver gives them, in ``conn``'s transaction: for 150,000 grouped rows
-    SQLAlchemy's Row objects and result types would cost a quarter of a second more. The
-    query holds only this module's own values (dates, kinds, ids), written into its text."""
-    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(sql)
-        return cursor.fetchall()
-    finally:
-        cursor.close()
 
 
 def _outward_heads(conn: Connection, where: Any) -> list[OutwardHead]:
@@ -187,6 +276,9 @@ def _outward_heads(conn: Connection, where: Any) -> list[OutwardHead]:
             d.shipping_bill_date,
             d.original_id,
             d.original_date,
+            d.cgst,
+            d.sgst,
+            d.original_number,
         )
         .where(where)
         .order_by(d.doc_date, d.id)
@@ -223,13 +315,16 @@ def _outward_heads(conn: Connection, where: Any) -> list[OutwardHead]:
             ),
             DocumentId(original_id) if original_id else None,
             day(original_date) if original_date is not None else None,
+            money(cgst),
+            money(sgst),
+            original_number,
         )
         for (
             doc_id, kind, number, doc_date, status, scheme, gstin, place_of_supply,
             reverse_charge, inter_state, to_sez, igst, grand_total,
             export_with_payment, port_code, shipping_bill, shipping_bill_date,
-            original_id, original_date,
-        ) in _plain_rows(conn, query)
+            original_id, original_date, cgst, sgst, original_number,
+        ) in plain_rows(conn, query)
     ]  # fmt: skip
 
 
@@ -263,7 +358,7 @@ def _rate_groups(conn: Connection, period: ReturnPeriod) -> Sequence[RateGroup]:
         .where(_reported_lines(period))
         .group_by(c.document_id, c.taxability, rate, at_zero)
     )
-    return _plain_rows(conn, query)
+    return plain_rows(conn, query)
 
 
 def _hsn_groups(conn: Connection, period: ReturnPeriod) -> Sequence[HsnGroup]:
@@ -284,7 +379,7 @@ def _hsn_groups(conn: Connection, period: ReturnPeriod) -> Sequence[HsnGroup]:
         .where(_reported_lines(period))
         .group_by(b2b, d.kind, c.hsn, c.uqc, c.gst_rate)
     )
-    return _plain_rows(conn, query)
+    return plain_rows(conn, query)
 
 
 def _stored(column: Column[Any]) -> Any:
@@ -444,6 +539,46 @@ def documents_between(conn: Connection, start: date, end: date) -> list[PostedDo
 def _lines_between(conn: Connection, start: date, end: date) -> dict[int, list[PostedLine]]:
     """The lines of the documents dated within [start, end], by document, in line order:
     one query over the date index, no list of ids sent back and forth."""
+    d = documents.c
+    return _posted_lines(
+        conn, d.doc_date.between(start, end), (d.doc_date, d.id, document_lines.c.line_no)
+    )
+
+
+def _suspect_lines(
+    conn: Connection, period: ReturnPeriod, required_digits: int
+) -> dict[DocumentId, tuple[PostedLine, ...]]:
+    """The lines of the period's reported, uncancelled documents that ``suspect_line``
+    picks, by document in line order."""
+    c = document_lines.c
+    found = _posted_lines(
+        conn,
+        and_(_reported_lines(period), suspect_line(required_digits)),
+        (c.document_id, c.line_no),
+    )
+    return {DocumentId(document_id): tuple(lines) for document_id, lines in found.items()}
+
+
+def suspect_line(required_digits: int) -> Any:
+    """A filter on lines wider than the readiness check's faults (``gst_readiness.
+    _line_problems``): an HSN shorter than required, longer than 8 or with anything but ASCII
+    digits, a unit off the UQC list, tax on a line not taxable. A line it lets pass has no
+    problem (tested), so the check reads only these: none in a month without faults."""
+    c = document_lines.c
+    tax = _stored(c.cgst) + _stored(c.sgst) + _stored(c.igst) + _stored(c.cess)
+    return or_(
+        func.length(c.hsn) < required_digits,
+        func.length(c.hsn) > 8,
+        c.hsn.op("GLOB")("*[^0-9]*"),
+        c.uqc.not_in(sorted(UQC_CODES)),
+        and_(c.taxability != Taxability.TAXABLE.value, tax != 0),
+    )
+
+
+def _posted_lines(
+    conn: Connection, where: Any, order: tuple[Any, ...]
+) -> dict[int, list[PostedLine]]:
+    """The lines ``where`` selects (over lines joined to their documents), by document."""
     c = document_lines.c
     query = (
         select(
@@ -469,8 +604,8 @@ def _lines_between(conn: Connection, start: date, end: date) -> dict[int, list[P
             c.taxability,
         )
         .join(documents, documents.c.id == c.document_id)
-        .where(documents.c.doc_date.between(start, end))
-        .order_by(documents.c.doc_date, documents.c.id, c.line_no)
+        .where(where)
+        .order_by(*order)
     )
     money = _converter(c.taxable, conn)
     quantity = _converter(c.qty, conn)
@@ -508,11 +643,19 @@ def _lines_between(conn: Connection, start: date, end: date) -> dict[int, list[P
 
 
 def aggregate_turnover(conn: Connection, day: date) -> Decimal:
-    """Outward taxable value of the financial year before ``day``'s (credit notes netted)."""
+    """Outward taxable value of the financial year before ``day``'s (credit notes netted),
+    summed by SQLite in paise: a busy year is 600,000 documents."""
     this_year = financial_year(day)
     last_year = financial_year(this_year.start - timedelta(days=1))
-    total = ZERO
-    for row in queries.register(conn, last_year.start, last_year.end, _OUTWARD):
-        if row.status is DocStatus.POSTED:
-            total += -row.taxable if row.kind is DocKind.CREDIT_NOTE else row.taxable
-    return total
+    d = documents.c
+    taxable = _stored(d.taxable)
+    total = conn.execute(
+        select(
+            func.sum(case((d.kind == DocKind.CREDIT_NOTE.value, -taxable), else_=taxable))
+        ).where(
+            d.doc_date.between(last_year.start, last_year.end),
+            d.kind.in_([kind.value for kind in _OUTWARD]),
+            d.status == DocStatus.POSTED.value,
+        )
+    ).scalar_one()
+    return from_paise(total or 0)

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from functools import cache
-from operator import itemgetter
+from functools import cache, lru_cache
+from operator import add, itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar
 
@@ -71,6 +71,7 @@ DOC_NATURE = {
 SERVICE_UQC = "NA"  # services are reported with UQC NA and quantity 0 (gst.md §4.8)
 
 _TRAILING_DIGITS = re.compile(r"^(.*?)(\d*)$")
+_ASCII_DIGITS = "0123456789"
 
 
 class UnplaceableDocument(ValidationError):
@@ -107,6 +108,7 @@ def b2cl_limit(invoice_date: date) -> Decimal:
     return _B2CL_LIMIT_AFTER if invoice_date >= _B2CL_LIMIT_CHANGE else _B2CL_LIMIT_BEFORE
 
 
+@lru_cache(maxsize=4096)  # a month's 50,000 documents share 31 dates
 def gst_date(day: date) -> str:
     return f"{day.day:02d}-{day.month:02d}-{day.year}"
 
@@ -118,13 +120,16 @@ def is_reported(document: Placeable, period: ReturnPeriod) -> bool:
 
 def series_of(number: str) -> tuple[str, int | None]:
     """A number's series (the prefix before its trailing digits) and its serial in it."""
-    match = _TRAILING_DIGITS.match(number)
-    assert match is not None  # the pattern matches every string
-    prefix, digits = match[1], match[2]
+    prefix = number.rstrip(_ASCII_DIGITS)  # the quick way, for a month's 50,000 numbers
+    if prefix[-1:].isdecimal() or "\n" in number:  # \d takes other digits; $ a last newline
+        match = _TRAILING_DIGITS.match(number)
+        assert match is not None  # the pattern matches every string
+        return match[1], int(match[2]) if match[2] else None
+    digits = number[len(prefix) :]
     return prefix, int(digits) if digits else None
 
 
-def nil_head(document: PostedDocument, line: PostedLine) -> str | None:
+def nil_head(document: Placeable, line: PostedLine) -> str | None:
     """The Table 8 column for an untaxed line, or None for a line reported with its tax.
 
     A taxable line at 0% with no tax is nil-rated, except on a zero-rated supply (an export or
@@ -197,6 +202,10 @@ class OutwardHead(NamedTuple):
     export: Export | None
     original_id: DocumentId | None
     original_date: date | None
+    # read by the readiness check only
+    cgst: Decimal
+    sgst: Decimal
+    original_number: str
 
     @property
     def is_b2b(self) -> bool:
@@ -221,6 +230,9 @@ def head_of(document: PostedDocument) -> OutwardHead:
         document.export,
         document.original_id,
         document.original_date,
+        document.cgst,
+        document.sgst,
+        document.original_number,
     )
 
 
@@ -270,10 +282,10 @@ def section_of(document: Placeable, by_id: Mapping[DocumentId, Placeable] | None
 # thousandths of a unit, hundredths of a percent), exact either way until the JSON.
 Figure = Decimal | int
 _Sums = list[Figure]  # txval, iamt, camt, samt, csamt
-_Rows = dict[Figure, _Sums]  # by GST rate
+_Rows = Mapping[Figure, Sequence[Figure]]  # a document's sums (as _Sums) by GST rate
 
 
-def _accumulate(total: _Sums, rows: Iterable[_Sums], subtract: bool) -> None:
+def _accumulate(total: _Sums, rows: Iterable[Sequence[Figure]], subtract: bool) -> None:
     """Add (or, for a credit note, subtract) rows into ``total``, element by element."""
     for row in rows:
         if subtract:
@@ -333,7 +345,7 @@ def _stored_units() -> _Units:
     )
 
 
-def _tax_fields(sums: _Sums, inter_state: bool, units: _Units) -> dict[str, Any]:
+def _tax_fields(sums: Sequence[Figure], inter_state: bool, units: _Units) -> dict[str, Any]:
     """txval and the tax heads of one row; the heads that do not apply are left out unless a
     document carries them anyway (then they show, and the readiness check says why)."""
     txval, iamt, camt, samt, csamt = sums
@@ -464,7 +476,7 @@ class _Return:
         b2b = head.is_b2b
         kind = head.kind
         hsn = self.hsn_minus if kind is DocKind.CREDIT_NOTE else self.hsn
-        rows: _Rows = {}
+        rows: dict[Figure, _Sums] = {}
         untaxed: list[Figure] | None = None
         for line in document.lines:
             rate = line.gst_rate
@@ -516,14 +528,15 @@ class _Return:
         if untaxed is not None:
             self._add_nil(head, untaxed)
 
-    def _count(self, section: Section, document: OutwardHead, sums: Iterable[_Sums]) -> None:
-        if not self.summarise:
-            return
+    def _count(
+        self, section: Section, document: OutwardHead, sums: Iterable[Sequence[Figure]]
+    ) -> None:
         self.summary_ids[section].append(document.id)
         _accumulate(self.summary_sums[section], sums, document.kind is DocKind.CREDIT_NOTE)
 
     def _add_taxed(self, document: OutwardHead, section: Section, rows: _Rows) -> None:
-        self._count(section, document, rows.values())
+        if self.summarise:
+            self._count(section, document, rows.values())
         if section is Section.B2CS:
             self._add_b2cs(document, rows)
         elif section is Section.EXP:
@@ -547,12 +560,14 @@ class _Return:
 
     def _add_b2cs(self, document: OutwardHead, rows: _Rows) -> None:
         sply_ty = "INTER" if document.inter_state else "INTRA"
+        pos = document.place_of_supply
         credit = document.kind is DocKind.CREDIT_NOTE
+        b2cs = self.b2cs
         for rate, sums in rows.items():
-            key = (sply_ty, document.place_of_supply, rate, "OE")
-            total = self.b2cs.get(key)
+            key = (sply_ty, pos, rate, "OE")
+            total = b2cs.get(key)
             if total is None:
-                total = self.b2cs[key] = self._zero_sums()
+                total = b2cs[key] = self._zero_sums()
             if credit:
                 _accumulate(total, (sums,), True)
             else:  # most of a shop's month: kept inline
@@ -573,7 +588,8 @@ class _Return:
         sign = -1 if document.kind is DocKind.CREDIT_NOTE else 1
         for index in range(3):
             amounts[index] += sign * untaxed[index]
-        self._count(Section.NIL, document, [[sum(untaxed, zero), zero, zero, zero, zero]])
+        if self.summarise:
+            self._count(Section.NIL, document, [[sum(untaxed, zero), zero, zero, zero, zero]])
 
     # --- output ---
 
@@ -711,22 +727,21 @@ _NIL_SUPPLY_TYPES = ("INTRB2B", "INTRAB2B", "INTRB2C", "INTRAB2C")
 
 def _registered_entry(document: OutwardHead, rows: _Rows, units: _Units) -> dict[str, Any]:
     """A b2b invoice or a cdnr note."""
+    entry: dict[str, Any]
     if document.kind in NOTE_KINDS:
-        head = {
+        entry = {
             "ntty": _note_type(document),
             "nt_num": document.number,
             "nt_dt": gst_date(document.doc_date),
         }
     else:
-        head = {"inum": document.number, "idt": gst_date(document.doc_date)}
-    return {
-        **head,
-        "val": round_paise(document.grand_total),
-        "pos": document.place_of_supply,
-        "rchrg": "Y" if document.reverse_charge else "N",
-        "inv_typ": _invoice_type(document),
-        "itms": _items(rows, document.inter_state, units, igst_only=False),
-    }
+        entry = {"inum": document.number, "idt": gst_date(document.doc_date)}
+    entry["val"] = round_paise(document.grand_total)
+    entry["pos"] = document.place_of_supply
+    entry["rchrg"] = "Y" if document.reverse_charge else "N"
+    entry["inv_typ"] = _invoice_type(document)
+    entry["itms"] = _items(rows, document.inter_state, units, igst_only=False)
+    return entry
 
 
 def _cdnur_entry(document: OutwardHead, rows: _Rows, units: _Units) -> dict[str, Any]:
@@ -854,31 +869,36 @@ def _compile_stored(
     originals: Mapping[DocumentId, OutwardHead],
     rate_groups: Iterable[RateGroup],
     hsn_groups: Iterable[HsnGroup],
+    *,
+    summarise: bool,
 ) -> _Return:
     filer = parse_gstin(gstin).value
     by_id: dict[DocumentId, OutwardHead] = {**originals, **{head.id: head for head in heads}}
     # Each document's rows by rate, and its untaxed sums by Table 8 column, as ``add`` makes
     # them from the lines.
-    taxed: dict[int, _Rows] = defaultdict(dict)
+    taxed: dict[int, dict[Figure, Sequence[Figure]]] = defaultdict(dict)
     untaxed: dict[int, list[Figure]] = {}
-    for document_id, taxability, rate, at_zero, taxable, igst, cgst, sgst, cess in rate_groups:
-        sums: _Sums = [taxable, igst, cgst, sgst, cess]
-        column = None
-        if taxability != Taxability.TAXABLE or not rate:
-            head = by_id[DocumentId(document_id)]
-            zero_rated = head.export is not None or head.to_sez
-            column = _nil_column(_TAXABILITY[taxability], bool(at_zero), zero_rated)
+    taxable_kind = Taxability.TAXABLE.value
+    for group in rate_groups:
+        document_id, taxability, rate = group[0], group[1], group[2]
+        if rate and taxability == taxable_kind:
+            # Most groups: taxed at a rate, one group per document and rate.
+            taxed[document_id][rate] = group[4:]
+            continue
+        head = by_id[DocumentId(document_id)]
+        zero_rated = head.export is not None or head.to_sez
+        column = _nil_column(_TAXABILITY[taxability], bool(group[3]), zero_rated)
         if column is None:
             rows = taxed[document_id]
             found = rows.get(rate)
-            if found is None:
-                rows[rate] = sums
-            else:  # a zero-rated supply's 0% lines, with and without tax
-                _accumulate(found, (sums,), False)
+            # a zero-rated supply's 0% lines come in two groups, with and without tax
+            rows[rate] = group[4:] if found is None else [*map(add, found, group[4:])]
         else:
-            untaxed.setdefault(document_id, [0, 0, 0])[_NIL_COLUMNS.index(column)] += taxable
-    result = _Return(filer, period, _stored_units(), summarise=False)
-    for head, prefix, serial in _in_filing_order(h for h in heads if is_reported(h, period)):
+            untaxed.setdefault(document_id, [0, 0, 0])[_NIL_COLUMNS.index(column)] += group[4]
+    result = _Return(filer, period, _stored_units(), summarise=summarise)
+    first, last = period.start, period.end  # ``is_reported``, inline for 50,000 heads
+    reported = (h for h in heads if h.kind in REPORTED_KINDS and first <= h.doc_date <= last)
+    for head, prefix, serial in _in_filing_order(reported):
         result.issued(head, prefix, serial)
         if not head.cancelled:
             section = section_of(head, by_id)
@@ -906,7 +926,23 @@ def gstr1_from_stored(
     the reported ones, cancelled included), ``originals`` the heads the notes name that are
     not among them; ``rate_groups`` and ``hsn_groups`` sum the lines of the reported,
     uncancelled ones. The same dict as ``gstr1`` on those documents (tested)."""
-    return _compile_stored(gstin, period, heads, originals, rate_groups, hsn_groups).json()
+    return _compile_stored(
+        gstin, period, heads, originals, rate_groups, hsn_groups, summarise=False
+    ).json()
+
+
+def gstr1_summary_from_stored(
+    gstin: str,
+    period: ReturnPeriod,
+    heads: Sequence[OutwardHead],
+    originals: Mapping[DocumentId, OutwardHead],
+    rate_groups: Iterable[RateGroup],
+    hsn_groups: Iterable[HsnGroup],
+) -> Gstr1Summary:
+    """``gstr1_summary`` from the same sums as ``gstr1_from_stored``."""
+    return _compile_stored(
+        gstin, period, heads, originals, rate_groups, hsn_groups, summarise=True
+    ).summary()
 
 
 # --- JSON text ---------------------------------------------------------------------------------
@@ -930,7 +966,28 @@ def _validator() -> Draft202012Validator:
     path = config.resources_dir() / "gst" / "gstr1.schema.json"
     schema = json.loads(path.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return Draft202012Validator(_inlined(schema, schema.get("$defs", {})))
+
+
+def _inlined(node: Any, defs: Mapping[str, Any], expanding: tuple[str, ...] = ()) -> Any:
+    """``node`` with each "#/$defs/..." reference replaced by a copy of what it names: the
+    same checks and errors, without a reference resolved per field (a month's return has
+    a million fields; this halves its validation). A cycle keeps its reference."""
+    if isinstance(node, list):
+        return [_inlined(value, defs, expanding) for value in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        name = value.removeprefix("#/$defs/") if key == "$ref" and isinstance(value, str) else ""
+        if name in defs and name not in expanding and "allOf" not in node:
+            target = _inlined(defs[name], defs, (*expanding, name))
+            if len(node) == 1:
+                return target
+            out["allOf"] = [target]  # "$ref" applies beside the node's other keywords
+        else:
+            out[key] = _inlined(value, defs, expanding)
+    return out
 
 
 def _where(error: SchemaError) -> str:

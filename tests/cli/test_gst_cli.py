@@ -26,9 +26,11 @@ from app.cli.main import main
 from app.errors import PeriodLocked
 from app.money import D
 from app.reports.einvoice import validate_einvoice
-from app.reports.gstr1 import validate_gstr1
+from app.reports.gst_returns import period_books
+from app.reports.gstr1 import gstr1_json, validate_gstr1, write_gstr1
 from app.storage.company import Company
 from tests.conftest import OWNER_PASSWORD, CompanyFactory
+from tests.reports.gst_month import JUNE, busy_month
 
 DAY = date(2025, 6, 10)
 
@@ -195,3 +197,41 @@ def test_einvoice_for_a_period_and_filing_lock(
                 DocKind.SALES_INVOICE, DAY, (late,), tenders=(Tender(PaymentMode.CASH, D("50")),)
             ),
         )
+
+
+def test_gstr1_from_the_books_says_what_the_documents_say(
+    make_company: CompanyFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`bahi gst gstr1` and `check` read the month without every document whole; the file,
+    the JSON, the summary and the problems are what the documents read whole give, on a
+    month with notes (one against May), B2CL, exports, nil-rated lines and a cancellation."""
+    company = make_company(gstin="27AAPFU0939F1ZV")
+    busy_month(company)
+    monkeypatch.setenv("BAHI_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("BAHI_COMPANY", str(company.folder))
+    monkeypatch.setenv("BAHI_PASSWORD", OWNER_PASSWORD)
+    with company.reader() as conn:
+        whole = period_books(conn, company.profile, JUNE)
+    expected = tmp_path / "expected.json"
+    write_gstr1(whole.gstr1(), expected)
+    problems = whole.problems()
+    assert len(problems) == 2  # two exports with IGST paid lack their shipping bills
+
+    out = tmp_path / "gstr1.json"
+    june = ["gst", "gstr1", "--period", "2025-06"]
+    assert main([*june, "--out", str(out)]) == 1
+    assert not out.exists()
+    assert main([*june, "--out", str(out), "--force"]) == 0
+    assert out.read_bytes() == expected.read_bytes()
+    capsys.readouterr()
+    assert main([*june, "--json"]) == 0
+    assert capsys.readouterr().out == gstr1_json(whole.gstr1(), indent=1) + "\n"
+    assert main(june) == 0
+    assert capsys.readouterr().out == whole.gstr1_summary().table().text() + "\n"
+    assert main(["gst", "check", "--period", "2025-06", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out) == [
+        {"document_id": p.document_id, "number": p.number, "problem": p.message} for p in problems
+    ]

@@ -34,7 +34,8 @@ from app.errors import PeriodLocked
 from app.gst import check_character
 from app.money import D
 from app.reports.einvoice import PIN_SETTING, TOWN_SETTING
-from app.reports.gstr1 import validate_gstr1
+from app.reports.gst_returns import period_books
+from app.reports.gstr1 import validate_gstr1, write_gstr1
 from app.storage.access import Role
 from app.storage.company import Company, open_with_key
 from app.storage.settings import read_setting
@@ -224,6 +225,12 @@ def test_gstr1_json_matches_the_schema_and_the_summary_prints(
     (invoice,) = party["inv"]
     assert (invoice["inum"], invoice["val"]) == (books.b2b.number, books.b2b.grand_total)
     assert "Wrote GSTR-1 for June 2025" in page.status.text()
+    # written without reading every document whole, byte for byte what they would give
+    assert page.view is not None
+    with books.company.reader() as conn:
+        whole = period_books(conn, books.company.profile, page.view.period)
+    write_gstr1(whole.gstr1(), tmp_path / "expected.json")
+    assert target.read_bytes() == (tmp_path / "expected.json").read_bytes()
 
     three_b = tmp_path / "gstr3b.json"
     page.files.gstr3b(three_b)

@@ -24,7 +24,7 @@ from app.reports.einvoice import (
     seller_details,
 )
 from app.reports.gst_readiness import Problem
-from app.reports.gst_returns import PeriodBooks, period_books
+from app.reports.gst_returns import PeriodBooks, gstr1_books, period_books
 from app.reports.gstr1 import Gstr1Summary, validate_gstr1, write_gstr1
 from app.reports.gstr3b import Gstr3bSummary, gstr3b_json
 from app.reports.table import Cell, Table
@@ -222,9 +222,11 @@ def _write_whole(path: Path, text: str) -> None:
 def write_gstr1_file(
     company: Company, period: ReturnPeriod, path: Path, force: bool, ctx: JobContext
 ) -> Written | Refused:
-    """GSTR-1 for the portal's offline tool; refused while problems stand unless ``force``."""
+    """GSTR-1 for the portal's offline tool; refused while problems stand unless ``force``.
+    Read without the documents whole, as ``bahi gst gstr1`` does: a month may be 50,000."""
     ctx.progress(0, 0, f"Reading the documents of {period.label}…")
-    books = _books(company, period)
+    with company.reader() as conn:
+        books = gstr1_books(conn, company.profile, period)
     ctx.check()
     problems = tuple(books.problems())  # checked again: documents may have changed since
     if problems and not force:
