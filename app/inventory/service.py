@@ -227,35 +227,38 @@ def add_items_in(uow: UnitOfWork, drafts: Sequence[ItemDraft]) -> list[ItemId]:
 def update_item(company: Company, item_id: ItemId, draft: ItemDraft) -> None:
     """Change an item's master data. The unit and tracking cannot change once stock moved,
     because every past quantity is counted in them."""
-    require(company.actor, Permission.MANAGE_ITEMS)
+    with company.unit_of_work() as uow:
+        update_item_in(uow, item_id, draft)
+        uow.commit()
+
+
+def update_item_in(uow: UnitOfWork, item_id: ItemId, draft: ItemDraft) -> None:
+    """``update_item`` in a caller's unit of work (sync applies an item edited elsewhere)."""
+    require(uow.actor, Permission.MANAGE_ITEMS)
     check_item(draft)
     check_rate_in_force(draft)
-    with company.unit_of_work() as uow:
-        conn = uow.conn
-        old = conn.execute(select(items).where(items.c.id == item_id)).mappings().first()
-        if old is None:
-            raise NotFound(f"There is no item {item_id}.")
-        moved = conn.execute(
-            select(stock_moves.c.id).where(stock_moves.c.item_id == item_id)
-        ).first()
-        fixed = (
-            ("unit", draft.unit),
-            ("batch_tracked", draft.batch_tracked),
-            ("serial_tracked", draft.serial_tracked),
-        )
-        for column, new in fixed:
-            if moved and old[column] != new:
-                raise Conflict(
-                    f"{old['name']} already has stock moves, so its {column.replace('_', ' ')} "
-                    "cannot change. Make a new item and move the stock to it."
-                )
-        _check_unique(conn, draft, item_id)
-        row = _item_row(draft)
-        conn.execute(update(items).where(items.c.id == item_id).values(**row, updated_at=_now()))
-        _write_details(conn, item_id, draft)
-        changed = {k: str(v) for k, v in row.items() if old[k] != v}
-        uow.record("item.update", "item", item_id, changed)
-        uow.commit()
+    conn = uow.conn
+    old = conn.execute(select(items).where(items.c.id == item_id)).mappings().first()
+    if old is None:
+        raise NotFound(f"There is no item {item_id}.")
+    moved = conn.execute(select(stock_moves.c.id).where(stock_moves.c.item_id == item_id)).first()
+    fixed = (
+        ("unit", draft.unit),
+        ("batch_tracked", draft.batch_tracked),
+        ("serial_tracked", draft.serial_tracked),
+    )
+    for column, new in fixed:
+        if moved and old[column] != new:
+            raise Conflict(
+                f"{old['name']} already has stock moves, so its {column.replace('_', ' ')} "
+                "cannot change. Make a new item and move the stock to it."
+            )
+    _check_unique(conn, draft, item_id)
+    row = _item_row(draft)
+    conn.execute(update(items).where(items.c.id == item_id).values(**row, updated_at=_now()))
+    _write_details(conn, item_id, draft)
+    changed = {k: str(v) for k, v in row.items() if old[k] != v}
+    uow.record("item.update", "item", item_id, changed)
 
 
 def set_item_active(company: Company, item_id: ItemId, active: bool) -> None:
@@ -829,24 +832,33 @@ def transfer_stock(
     narration: str = "",
 ) -> PostedStock:
     """Move goods between godowns; the company's stock and its value do not change."""
-    if from_godown == to_godown:
-        raise ValidationError("A transfer needs two different godowns.")
     with company.unit_of_work() as uow:
-        source = _journal(uow, "transfer", on, narration)
-        moves = tuple(
-            Move(line.item_id, from_godown, -line.qty, None, line.batch_id, line.serials)
-            for line in lines
-        ) + tuple(
-            Move(line.item_id, to_godown, line.qty, None, line.batch_id, line.serials)
-            for line in lines
-        )
-        if any(line.qty <= 0 for line in lines):
-            raise ValidationError("Transfer quantities must be above zero.")
-        posted = post_stock_in(
-            uow, StockEntry(MoveKind.TRANSFER, on, "stock journal", source, moves)
-        )
+        posted = transfer_stock_in(uow, from_godown, to_godown, lines, on, narration)
         uow.commit()
     return posted
+
+
+def transfer_stock_in(
+    uow: UnitOfWork,
+    from_godown: GodownId,
+    to_godown: GodownId,
+    lines: Sequence[StockLine],
+    on: date,
+    narration: str = "",
+) -> PostedStock:
+    """``transfer_stock`` in a caller's unit of work (sync re-posts a received transfer)."""
+    if from_godown == to_godown:
+        raise ValidationError("A transfer needs two different godowns.")
+    source = _journal(uow, "transfer", on, narration)
+    moves = tuple(
+        Move(line.item_id, from_godown, -line.qty, None, line.batch_id, line.serials)
+        for line in lines
+    ) + tuple(
+        Move(line.item_id, to_godown, line.qty, None, line.batch_id, line.serials) for line in lines
+    )
+    if any(line.qty <= 0 for line in lines):
+        raise ValidationError("Transfer quantities must be above zero.")
+    return post_stock_in(uow, StockEntry(MoveKind.TRANSFER, on, "stock journal", source, moves))
 
 
 def adjust_stock(
@@ -857,19 +869,32 @@ def adjust_stock(
     narration: str,
 ) -> PostedStock:
     """Damage, samples, shortages and finds: signed quantities with a reason."""
-    if not narration.strip():
-        raise ValidationError("Say why the stock is adjusted (damaged, sample, found ...).")
     with company.unit_of_work() as uow:
-        source = _journal(uow, "adjustment", on, narration)
-        moves = tuple(
-            Move(line.item_id, godown_id, line.qty, line.value, line.batch_id, line.serials)
-            for line in lines
-        )
-        posted = post_stock_in(
-            uow, StockEntry(MoveKind.ADJUSTMENT, on, "stock journal", source, moves)
-        )
+        posted = adjust_stock_in(uow, godown_id, lines, on, narration)
         uow.commit()
     return posted
+
+
+def adjust_stock_in(
+    uow: UnitOfWork,
+    godown_id: GodownId,
+    lines: Sequence[StockLine],
+    on: date,
+    narration: str,
+    *,
+    journal: str = "adjustment",
+) -> PostedStock:
+    """``adjust_stock`` in a caller's unit of work. Sync re-posts a physical count received
+    from another device as the differences it found there (``journal="count"``): counting
+    again here would find other differences, and the devices' stock would part."""
+    if not narration.strip():
+        raise ValidationError("Say why the stock is adjusted (damaged, sample, found ...).")
+    source = _journal(uow, journal, on, narration)
+    moves = tuple(
+        Move(line.item_id, godown_id, line.qty, line.value, line.batch_id, line.serials)
+        for line in lines
+    )
+    return post_stock_in(uow, StockEntry(MoveKind.ADJUSTMENT, on, "stock journal", source, moves))
 
 
 @dataclass(frozen=True)

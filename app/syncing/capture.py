@@ -19,10 +19,17 @@ What travels (sync-design.md §7.1):
   documents (by their shop-wide ids); re-posted through billing, which writes its voucher.
 * ``vouchers``: a journal, contra, receipt or payment voucher entered by hand (ledger source
   ""), or the reversal of one; its accounts travel by role, party or name, never by local id.
+* ``stock_entries``: a stock transfer between godowns, an adjustment or a physical count
+  (inventory's own journals other than opening stock): its kind, date, narration and moves
+  (item by shop-wide id, godown by name, quantity, value), insert-only; re-posted through
+  inventory. A count travels as the differences it found, not the figures counted.
+* ``stock_reversals``: such an entry reversed (its moves undone by opposite ones).
 * ``parties``, ``items``, ``godowns`` and ``accounts``: master data, one ``set`` op per
-  changed field (per-field LWW). An account travels when a user made it (not a party's own,
-  which comes with its party, nor one playing a role, which every device makes alike when
-  first needed), by its name and its group's name, never by a local id.
+  changed field (per-field LWW). An item's barcodes, other units and price lists are three
+  fields of it (``item_details``), each the whole sorted list. An account travels when a
+  user made it (not a party's own, which comes with its party, nor one playing a role, which
+  every device makes alike when first needed), by its name and its group's name, never by a
+  local id.
 * ``openings``: a party's opening balance and the opening stock of an item in a godown on a
   day, each one LWW value under a key that names them shop-wide (``opening_key``). The value
   is the whole opening (not the change), so whichever write wins, every device ends with the
@@ -63,7 +70,17 @@ from app.billing.tables import (
     settlements,
 )
 from app.inventory.model import MoveKind
-from app.inventory.tables import godowns, items, stock_moves
+from app.inventory.tables import (
+    batches,
+    godowns,
+    item_barcodes,
+    item_prices,
+    item_units,
+    items,
+    stock_journals,
+    stock_move_serials,
+    stock_moves,
+)
 from app.ledger.tables import account_groups, accounts, postings, vouchers
 from app.storage.audit import canonical_json
 from app.storage.tables import audit_log
@@ -75,10 +92,15 @@ from sync.clock import HybridClock, Timestamp
 from sync.merge import Change, DocOp, JsonValue, Op, SetOp, SyncSchema, encode_change
 
 OPENINGS = "openings"
+STOCK_ENTRIES = "stock_entries"
+STOCK_REVERSALS = "stock_reversals"
 SCHEMA = SyncSchema(
-    # 2: settlements and hand-entered vouchers; 3: godowns, ledger accounts and openings
-    version=3,
-    documents=frozenset({"documents", "cancellations", "settlements", "vouchers"}),
+    # 2: settlements and hand-entered vouchers; 3: godowns, ledger accounts and openings;
+    # 4: stock entries (transfers, adjustments, counts) and items' barcodes, units, prices
+    version=4,
+    documents=frozenset(
+        {"documents", "cancellations", "settlements", "vouchers", STOCK_ENTRIES, STOCK_REVERSALS}
+    ),
     master=frozenset({"parties", "items", "godowns", "accounts", OPENINGS}),
 )
 # Master tables with a local row (and a ``name``) for each shop-wide id.
@@ -97,7 +119,7 @@ _PARTY_ACTIONS = {"party.add", "party.update"}
 _ITEM_ACTIONS = {"item.add", "item.update", "item.activate", "item.deactivate"}
 _ACCOUNT_ACTIONS = {"account.add", "account.rename"}
 _PARTY_OPENING = "party.opening"
-_STOCK_JOURNAL = "stock journal"  # inventory's source kind for opening stock, counts ...
+STOCK_JOURNAL = "stock journal"  # inventory's source kind for opening stock, counts ...
 
 
 # ---------------------------------------------------------------- small state
@@ -262,7 +284,33 @@ def _master_values(conn: Connection, name: str, row_id: int) -> dict[str, JsonVa
     row = conn.execute(select(table).where(table.c.id == row_id)).mappings().first()
     if row is None:
         return None
-    return {field: to_json(row[field]) for field in master_fields(table)}
+    values = {field: to_json(row[field]) for field in master_fields(table)}
+    return values | item_details(conn, row_id) if table is items else values
+
+
+_BARCODES_OF = select(item_barcodes.c.code).where(item_barcodes.c.item_id == bindparam("id"))
+_UNITS_OF = select(item_units.c.uqc, item_units.c.factor).where(
+    item_units.c.item_id == bindparam("id")
+)
+_PRICES_OF = select(item_prices.c.price_list, item_prices.c.price).where(
+    item_prices.c.item_id == bindparam("id")
+)
+
+
+def item_details(conn: Connection, item_id: int) -> dict[str, JsonValue]:
+    """An item's barcodes, other units and price lists as they travel: each a sorted list,
+    so the same rows are the same value on every device."""
+    ids = {"id": item_id}
+    barcodes: list[JsonValue] = sorted(conn.execute(_BARCODES_OF, ids).scalars())
+    units: list[JsonValue] = [
+        {"uqc": uqc, "factor": to_json(factor)}
+        for uqc, factor in sorted((r.uqc, r.factor) for r in conn.execute(_UNITS_OF, ids))
+    ]
+    prices: list[JsonValue] = [
+        {"list": name, "price": to_json(price)}
+        for name, price in sorted((r.price_list, r.price) for r in conn.execute(_PRICES_OF, ids))
+    ]
+    return {"barcodes": barcodes, "units": units, "prices": prices}
 
 
 def _master_ops(
@@ -340,7 +388,7 @@ _OPENING_MOVES = (
     select(stock_moves.c.source_id, stock_moves.c.qty, stock_moves.c.value)
     .where(
         stock_moves.c.kind == MoveKind.OPENING.value,
-        stock_moves.c.source_kind == _STOCK_JOURNAL,
+        stock_moves.c.source_kind == STOCK_JOURNAL,
         stock_moves.c.item_id == bindparam("item"),
         stock_moves.c.godown_id == bindparam("godown"),
         stock_moves.c.move_date == bindparam("on"),
@@ -380,7 +428,7 @@ _OPENING_KEYS = (
     .join(godowns, godowns.c.id == stock_moves.c.godown_id)
     .where(
         stock_moves.c.kind == MoveKind.OPENING.value,
-        stock_moves.c.source_kind == _STOCK_JOURNAL,
+        stock_moves.c.source_kind == STOCK_JOURNAL,
         stock_moves.c.source_id.in_(bindparam("sources", expanding=True)),
         stock_moves.c.batch_id.is_(None),
     )
@@ -628,6 +676,58 @@ _VOUCHER_SOURCES = select(vouchers.c.id, vouchers.c.source, vouchers.c.reverses_
 )
 
 
+_JOURNAL = select(
+    stock_journals.c.kind, stock_journals.c.journal_date, stock_journals.c.narration
+).where(stock_journals.c.id == bindparam("id"))
+_JOURNAL_MOVES = (
+    select(stock_moves.c.id, stock_moves.c.item_id, stock_moves.c.qty, stock_moves.c.value)
+    .add_columns(godowns.c.name.label("godown"), batches.c.batch_no)
+    .join(godowns, godowns.c.id == stock_moves.c.godown_id)
+    .outerjoin(batches, batches.c.id == stock_moves.c.batch_id)
+    .where(
+        stock_moves.c.source_kind == STOCK_JOURNAL,
+        stock_moves.c.source_id == bindparam("source"),
+        stock_moves.c.id.between(bindparam("first"), bindparam("last")),
+    )
+    .order_by(stock_moves.c.id)
+)
+_SERIALS_OF = select(stock_move_serials.c.move_id, stock_move_serials.c.serial).where(
+    stock_move_serials.c.move_id.between(bindparam("first"), bindparam("last"))
+)
+
+
+def stock_entry_body(
+    conn: Connection, journal_id: int, first: int, last: int, device: str
+) -> dict[str, JsonValue]:
+    """A transfer, adjustment or count as it travels: its moves as posted (``first`` to
+    ``last``, so a reversal posted later under the same journal is left out), each item by
+    its shop-wide id and each godown by name. A count's moves are the differences it found."""
+    journal = conn.execute(_JOURNAL, {"id": journal_id}).one()
+    span = {"first": first, "last": last}
+    moves = conn.execute(_JOURNAL_MOVES, span | {"source": str(journal_id)}).all()
+    serials: dict[int, list[str]] = {}
+    for move_id, serial in conn.execute(_SERIALS_OF, span):
+        serials.setdefault(move_id, []).append(serial)
+    gid = gids_for(conn, {"items": [m.item_id for m in moves]}, device)
+    lines: list[JsonValue] = [
+        {
+            "item": gid[("items", m.item_id)],
+            "godown": m.godown,
+            "qty": to_json(m.qty),
+            "value": to_json(m.value),
+            "batch": m.batch_no,
+            "serials": list[JsonValue](sorted(serials.get(m.id, []))),
+        }
+        for m in moves
+    ]
+    return {
+        "kind": journal.kind,
+        "on": to_json(journal.journal_date),
+        "narration": journal.narration,
+        "moves": lines,
+    }
+
+
 def _hand_entered(conn: Connection, voucher_ids: list[int]) -> set[int]:
     """Of these vouchers, those typed by a user (ledger source ""), not one a document, a
     receipt or an opening balance made: those travel inside their own document and are
@@ -689,8 +789,9 @@ def voucher_body(conn: Connection, voucher_id: int, device: str) -> dict[str, Js
 
 @dataclass(frozen=True)
 class _Touched:
-    # ("documents" | "settlements" | "vouchers" | "cancellations", local id, reason), in
-    # the order they were written, so a receipt travels after the invoice it settles.
+    # (doc table, local id, note), in the order they were written, so a receipt travels
+    # after the invoice it settles. The note is a cancellation's reason, a stock entry's
+    # first and last move ids ("12-15") or the date a stock entry was reversed on.
     posted: tuple[tuple[str, int, str], ...]
     master: tuple[tuple[str, int], ...]
     party_openings: tuple[int, ...]  # parties whose opening balance may have changed
@@ -709,11 +810,21 @@ _AUDIT_AFTER = (
 )
 
 
-def _opening_journal(row: Any) -> bool:
-    """An opening stock journal posted (or reversed); a sale's stock is left alone unread."""
-    if row.action != "stock.post" or not str(row.entity_id).startswith(_STOCK_JOURNAL + "/"):
-        return False
-    return bool(json.loads(row.details).get("kind") == MoveKind.OPENING.value)
+def _stock_journal(row: Any) -> tuple[str, int, str] | None:
+    """What an inventory journal's stock posting travels as: ("openings", journal, "") for
+    opening stock (posted or reversed: the whole opening travels as a value), a stock entry
+    with its moves' id range, or a reversal with its date. None for a document's stock,
+    which is left alone unread (its document re-makes it)."""
+    if row.action != "stock.post" or not str(row.entity_id).startswith(STOCK_JOURNAL + "/"):
+        return None
+    details = json.loads(row.details)
+    journal = int(str(row.entity_id).split("/", 1)[1])
+    if details.get("kind") == MoveKind.OPENING.value:
+        return (OPENINGS, journal, "")
+    if details.get("reversal"):
+        return (STOCK_REVERSALS, journal, str(details["date"]))
+    first, last = details["moves"]
+    return (STOCK_ENTRIES, journal, f"{first}-{last}")
 
 
 _BY_HAND = select(accounts.c.id).where(
@@ -762,8 +873,11 @@ def _touched(conn: Connection, after: int) -> _Touched:
             master[("godowns", int(row.entity_id))] = None
         elif row.action in _ACCOUNT_ACTIONS and int(row.entity_id) in by_hand:
             master[("accounts", int(row.entity_id))] = None
-        elif _opening_journal(row):
-            stock_journals[row.entity_id.split("/", 1)[1]] = None
+        elif (journal := _stock_journal(row)) is not None:
+            if journal[0] == OPENINGS:
+                stock_journals[str(journal[1])] = None
+            else:
+                posted.append(journal)
     return _Touched(
         tuple(posted),
         tuple(master),
@@ -783,6 +897,12 @@ def _posted_op(
 ) -> Op | None:
     if table == "cancellations":
         return _cancellation(conn, row_id, device, reason)
+    if table == STOCK_ENTRIES:
+        first, last = (int(n) for n in reason.split("-"))
+        body = stock_entry_body(conn, row_id, first, last, device)
+        return DocOp(table, gid_for(conn, STOCK_ENTRIES, row_id, device), body)
+    if table == STOCK_REVERSALS:
+        return DocOp(table, gid_for(conn, STOCK_ENTRIES, row_id, device), {"on": reason})
     if table == "documents":
         return documents[row_id]
     body = {"settlements": settlement_body, "vouchers": voucher_body}[table](conn, row_id, device)

@@ -11,20 +11,25 @@ applies it later. Applying follows ``sync.merge``'s three decisions:
   (billing checks it belongs to the sender's series, not this device's, and is not in the
   books yet), so its voucher, stock moves and balances are recomputed here, never copied;
   a cancellation runs ``cancel_document_in``, a receipt or payment
-  ``record_settlement_in`` and a hand-entered voucher ``ledger.service.post_in`` (or
-  ``reverse_in``), all inside the page's unit of work;
+  ``record_settlement_in``, a hand-entered voucher ``ledger.service.post_in`` (or
+  ``reverse_in``), a stock transfer inventory's ``transfer_stock_in``, an adjustment or a
+  count ``adjust_stock_in`` and their reversal ``reverse_stock_in``, all inside the page's
+  unit of work;
 * a master-data field is written when its stamp beats the stored one (``field_wins``); a
   concurrent loser goes to ``sync_conflicts``. A new record is made through its owner's
-  service; a ledger account is renamed through the ledger (so is a renamed party's own); an
-  opening balance or opening stock that wins is re-made through billing or inventory
-  (``set_opening_balance_in``; ``opening_stock_in``, ``reverse_stock_in``), so the trial
-  balance and the stock stay derived from vouchers and moves.
+  service; an item (its barcodes, units and price lists too) is written through inventory's
+  ``add_items_in`` or ``update_item_in``; a ledger account is renamed through the ledger (so
+  is a renamed party's own); an opening balance or opening stock that wins is re-made
+  through billing or inventory (``set_opening_balance_in``; ``opening_stock_in``,
+  ``reverse_stock_in``), so the trial balance and the stock stay derived from vouchers and
+  moves.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -58,16 +63,20 @@ from app.billing.service import (
 from app.billing.tables import parties
 from app.errors import AppError
 from app.gst import Taxability
-from app.inventory.model import GodownId, ItemDraft, ItemId
+from app.inventory import queries as inventory_queries
+from app.inventory.model import GodownId, ItemDraft, ItemId, UnitConversion
 from app.inventory.service import (
+    PostedStock,
     StockLine,
     add_godown_in,
     add_items_in,
+    adjust_stock_in,
     opening_stock_in,
     reverse_stock_in,
-    write_search_row,
+    transfer_stock_in,
+    update_item_in,
 )
-from app.inventory.tables import godowns, item_barcodes, stock_move_serials, stock_moves
+from app.inventory.tables import godowns, item_barcodes, items, stock_move_serials, stock_moves
 from app.ledger import service as ledger
 from app.ledger.model import AccountId, Line, Voucher, VoucherId, VoucherType
 from app.ledger.tables import accounts
@@ -79,8 +88,12 @@ from app.syncing.capture import (
     APPLYING,
     MASTER,
     OPENINGS,
+    STOCK_ENTRIES,
+    STOCK_JOURNAL,
+    STOCK_REVERSALS,
     complete_outbox,
     from_json,
+    gid_for,
     local_id,
     master_fields,
     opening_key,
@@ -295,7 +308,7 @@ class CompanyStore:
                 if _field_op(uow.conn, op, change.hlc):
                     pending.setdefault((op.table, op.id), {})[op.field] = op.value
                 continue
-            self._flush(uow, pending)
+            self._flush(uow, pending, change.hlc)
             if op.table == "documents":
                 self._apply_document(uow, op)
             elif op.table == "cancellations":
@@ -304,12 +317,16 @@ class CompanyStore:
                 self._apply_settlement(uow, op)
             elif op.table == "vouchers":
                 self._apply_voucher(uow, op)
+            elif op.table == STOCK_ENTRIES:
+                _apply_stock_entry(uow, op)
+            elif op.table == STOCK_REVERSALS:
+                _apply_stock_reversal(uow, op)
             else:
                 raise ApplyFailed(
                     f"This version of Bahi cannot apply a {op.table} change yet; it is kept "
                     "and applied after an update."
                 )
-        self._flush(uow, pending)
+        self._flush(uow, pending, change.hlc)
 
     def _apply_cancellation(self, uow: UnitOfWork, op: DocOp) -> None:
         doc_id = DocumentId(_need(uow.conn, "documents", op.id, "document"))
@@ -370,9 +387,17 @@ class CompanyStore:
 
     # ------------------------------------------------------------ master data
 
-    def _flush(self, uow: UnitOfWork, pending: dict[tuple[str, str], dict[str, JsonValue]]) -> None:
+    def _flush(
+        self,
+        uow: UnitOfWork,
+        pending: dict[tuple[str, str], dict[str, JsonValue]],
+        stamp: Timestamp,
+    ) -> None:
         for (table_name, gid), values in pending.items():
-            self._write_master(uow, table_name, gid, values)
+            if table_name == "items":
+                _write_item(uow, gid, values, stamp, self.device_id)
+            else:
+                self._write_master(uow, table_name, gid, values)
         pending.clear()
 
     def _write_master(
@@ -409,14 +434,6 @@ class CompanyStore:
                 select(parties.c.account_id).where(parties.c.id == row_id)
             ).scalar_one()
             ledger.rename_account_in(uow, AccountId(account), str(values["name"]))
-        if table_name == "items":
-            current = conn.execute(
-                select(table.c.name, table.c.sku).where(table.c.id == row_id)
-            ).one()
-            codes = conn.execute(
-                select(item_barcodes.c.code).where(item_barcodes.c.item_id == row_id)
-            ).scalars()
-            write_search_row(conn, row_id, current.name, current.sku, list(codes))
 
     def _create(self, uow: UnitOfWork, table_name: str, values: dict[str, JsonValue]) -> int:
         """A new record through its owner's service (the party's ledger account comes with it);
@@ -432,8 +449,7 @@ class CompanyStore:
             if not isinstance(group, str):
                 raise ApplyFailed(f"Ledger account {name!r} arrived without its group.")
             return int(ledger.add_account_in(uow, name, group))
-        unit = str(values.get("unit") or "NOS")
-        return int(add_items_in(uow, [ItemDraft(name, unit=unit)])[0])
+        raise ApplyFailed(f"A {table_name} record cannot be made here.")
 
     # ------------------------------------------------------------ openings
 
@@ -777,3 +793,243 @@ def _set_opening_stock(
         again.append(StockLine(item, qty, value=value))
     if again:
         opening_stock_in(uow, godown, again, on)
+
+
+# ---------------------------------------------------------------- items
+
+
+# A travelled item column whose ``ItemDraft`` field has another name.
+_DRAFT_FIELD = {"stock_group": "group"}
+
+
+def _write_item(
+    uow: UnitOfWork, gid: str, values: dict[str, JsonValue], stamp: Timestamp, device: str
+) -> None:
+    """An item's winning fields, written through inventory (``update_item_in``, or
+    ``add_items_in`` for an item new here), so its barcodes, other units, price lists and
+    search row are inventory's own rows, checked as the item form checks them. A merge the
+    form would refuse (a sale price above a concurrent MRP) is held back until the item is
+    saved again on any device."""
+    conn = uow.conn
+    row_id = local_id(conn, "items", gid)
+    if row_id is None:
+        name = values.get("name")
+        if not isinstance(name, str):
+            raise ApplyFailed(f"An items record {gid} arrived without its name.")
+        # The same name made on two devices offline is one item (names are unique).
+        same = conn.execute(select(items.c.id).where(items.c.name == name)).scalar()
+        if same is not None:
+            row_id = int(same)
+            conn.execute(sync_ids.insert().values(tbl="items", gid=gid, local_id=row_id))
+    current = _item_draft(conn, row_id) if row_id is not None else ItemDraft(str(values["name"]))
+    draft = _merged_item(current, values)
+    if "barcodes" in values and draft.barcodes:
+        kept = _claim_barcodes(uow, gid, row_id, draft.barcodes, stamp, device)
+        draft = replace(draft, barcodes=kept)
+    if row_id is None:
+        made = add_items_in(uow, [draft])[0]
+        conn.execute(sync_ids.insert().values(tbl="items", gid=gid, local_id=made))
+    else:
+        update_item_in(uow, ItemId(row_id), draft)
+
+
+def _item_draft(conn: Connection, item_id: int) -> ItemDraft:
+    """An item here as the item form would save it again."""
+    view = inventory_queries.item(conn, item_id)
+    row = view.item
+    return ItemDraft(
+        name=row.name,
+        unit=row.unit,
+        sku=row.sku,
+        barcodes=tuple(code for code, _ in view.barcodes),
+        hsn=row.hsn,
+        gst_rate=row.gst_rate,
+        mrp=row.mrp,
+        sale_price=row.sale_price,
+        purchase_price=row.purchase_price,
+        prices=view.prices,
+        conversions=view.conversions,
+        group=row.group,
+        reorder_level=row.reorder_level,
+        reorder_qty=row.reorder_qty,
+        lead_time_days=row.lead_time_days,
+        batch_tracked=row.batch_tracked,
+        serial_tracked=row.serial_tracked,
+        scale_plu=row.scale_plu,
+        active=row.active,
+    )
+
+
+def _merged_item(draft: ItemDraft, values: dict[str, JsonValue]) -> ItemDraft:
+    """``draft`` with the fields that won; fields this version does not know are ignored."""
+    columns = set(master_fields(items))
+    changes: dict[str, Any] = {}
+    for field, value in values.items():
+        raw: Any = value
+        if field == "barcodes":
+            changes["barcodes"] = tuple(str(code) for code in raw)
+        elif field == "units":
+            changes["conversions"] = tuple(
+                UnitConversion(str(u["uqc"]), Decimal(str(u["factor"]))) for u in raw
+            )
+        elif field == "prices":
+            changes["prices"] = tuple((str(p["list"]), Decimal(str(p["price"]))) for p in raw)
+        elif field in columns:
+            changes[_DRAFT_FIELD.get(field, field)] = from_json(items, field, value)
+    return replace(draft, **changes)
+
+
+def _field_stamp(conn: Connection, table: str, gid: str, field: str) -> Timestamp | None:
+    found = conn.execute(
+        select(sync_fields.c.hlc).where(
+            sync_fields.c.tbl == table, sync_fields.c.gid == gid, sync_fields.c.field == field
+        )
+    ).scalar()
+    return None if found is None else Timestamp.parse(found)
+
+
+def _claim_barcodes(
+    uow: UnitOfWork,
+    gid: str,
+    row_id: int | None,
+    codes: tuple[str, ...],
+    stamp: Timestamp,
+    device: str,
+) -> tuple[str, ...]:
+    """One barcode, one item. A code that another item holds here (two devices gave it to
+    two items offline) goes to the item whose barcodes were written later, the same on every
+    device; the other item loses it, and the conflict log says so. Returns the codes this
+    item keeps."""
+    conn = uow.conn
+    holders = conn.execute(
+        select(item_barcodes.c.code, item_barcodes.c.item_id)
+        .where(item_barcodes.c.code.in_(codes))
+        .where(item_barcodes.c.item_id != (row_id if row_id is not None else -1))
+        .order_by(item_barcodes.c.code)
+    ).all()
+    kept = list(codes)
+    for code, holder in holders:
+        holder_gid = gid_for(conn, "items", holder, device)
+        held_at = _field_stamp(conn, "items", holder_gid, "barcodes")
+        if held_at is not None and held_at > stamp:
+            before = list(kept)
+            kept.remove(code)
+            _log_lost_codes(conn, gid, kept, held_at, before, stamp)
+            continue
+        # Codes that never travelled (given before this version) count as the oldest write.
+        other = _item_draft(conn, holder)
+        remaining = tuple(c for c in other.barcodes if c != code)
+        update_item_in(uow, ItemId(holder), replace(other, barcodes=remaining))
+        lost_at = held_at or Timestamp(0, 0, device)
+        _log_lost_codes(conn, holder_gid, list(remaining), stamp, list(other.barcodes), lost_at)
+    return tuple(kept)
+
+
+def _log_lost_codes(
+    conn: Connection,
+    gid: str,
+    kept: list[str],
+    kept_at: Timestamp,
+    lost: list[str],
+    lost_at: Timestamp,
+) -> None:
+    conn.execute(
+        sync_conflicts.insert().values(
+            tbl="items",
+            gid=gid,
+            field="barcodes",
+            kept=json.dumps(kept),
+            kept_hlc=kept_at.text(),
+            lost=json.dumps(lost),
+            lost_hlc=lost_at.text(),
+            at=_now(),
+        )
+    )
+
+
+# ---------------------------------------------------------------- stock entries
+
+
+@dataclass(frozen=True)
+class _StockMove:
+    item: ItemId
+    godown: GodownId
+    qty: Decimal
+    value: Decimal | None
+    serials: tuple[str, ...]
+
+
+def _stock_move(conn: Connection, move: Any) -> _StockMove:
+    if move.get("batch"):
+        raise ApplyFailed("Stock entries with batch lines do not sync yet.")
+    return _StockMove(
+        ItemId(_need(conn, "items", move["item"], "item")),
+        _godown_named(conn, str(move["godown"])),
+        Decimal(move["qty"]),
+        None if move["value"] is None else Decimal(move["value"]),
+        tuple(str(s) for s in move["serials"]),
+    )
+
+
+def _apply_stock_entry(uow: UnitOfWork, op: DocOp) -> None:
+    """A transfer, adjustment or count made on another device, re-posted here through
+    inventory; insert-if-absent by its shop-wide id. Its moves are the sender's line by line
+    (a count's differences, never a recount here). Negative stock follows this company's
+    setting: allowed with a warning, or refused ("block"), which holds the change back until
+    the goods it moves are here (a purchase or a transfer arriving releases it)."""
+    conn = uow.conn
+    if local_id(conn, STOCK_ENTRIES, op.id) is not None:
+        return
+    body: Any = op.body
+    on = date.fromisoformat(body["on"])
+    narration = str(body["narration"])
+    moves = [_stock_move(conn, m) for m in body["moves"]]
+    kind = body["kind"]
+    posted: PostedStock
+    if kind == "transfer":
+        sources = {m.godown for m in moves if m.qty < 0}
+        targets = {m.godown for m in moves if m.qty > 0}
+        if len(sources) != 1 or len(targets) != 1:
+            raise ApplyFailed(f"Stock transfer {op.id} does not run from one godown to one.")
+        lines = [StockLine(m.item, m.qty, serials=m.serials) for m in moves if m.qty > 0]
+        posted = transfer_stock_in(uow, sources.pop(), targets.pop(), lines, on, narration)
+    elif kind in ("adjustment", "count"):
+        places = {m.godown for m in moves}
+        if len(places) != 1:
+            raise ApplyFailed(f"Stock {kind} {op.id} spans godowns.")
+        lines = [StockLine(m.item, m.qty, serials=m.serials, value=m.value) for m in moves]
+        posted = adjust_stock_in(uow, places.pop(), lines, on, narration, journal=kind)
+    else:
+        raise ApplyFailed(f"This version of Bahi cannot apply a stock entry of kind {kind!r}.")
+    made = conn.execute(
+        select(stock_moves.c.item_id, stock_moves.c.godown_id, stock_moves.c.qty)
+        .add_columns(stock_moves.c.value, stock_moves.c.source_id)
+        .where(stock_moves.c.id.in_(posted.move_ids))
+        .order_by(stock_moves.c.id)
+    ).all()
+    if [(r.item_id, r.godown_id, r.qty, r.value) for r in made] != [
+        (m.item, m.godown, m.qty, m.value) for m in moves
+    ]:
+        raise ApplyFailed(f"Stock entry {op.id} re-posts with other moves than it was made with.")
+    journal = int(made[0].source_id)
+    conn.execute(sync_ids.insert().values(tbl=STOCK_ENTRIES, gid=op.id, local_id=journal))
+
+
+def _apply_stock_reversal(uow: UnitOfWork, op: DocOp) -> None:
+    """A stock entry reversed elsewhere, reversed here through inventory; once only (two
+    devices reversing the same entry offline leave it reversed once everywhere)."""
+    conn = uow.conn
+    journal = _need(conn, STOCK_ENTRIES, op.id, "stock entry")
+    moves = conn.execute(
+        select(stock_moves.c.item_id, stock_moves.c.godown_id, stock_moves.c.batch_id)
+        .add_columns(stock_moves.c.qty)
+        .where(stock_moves.c.source_kind == STOCK_JOURNAL)
+        .where(stock_moves.c.source_id == str(journal))
+    ).all()
+    net: dict[tuple[int, int, int | None], Decimal] = {}
+    for m in moves:
+        key = (m.item_id, m.godown_id, m.batch_id)
+        net[key] = net.get(key, Decimal(0)) + m.qty
+    if len(moves) > 1 and not any(net.values()):
+        return  # already reversed
+    reverse_stock_in(uow, STOCK_JOURNAL, str(journal), date.fromisoformat(str(op.body["on"])))

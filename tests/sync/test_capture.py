@@ -4,6 +4,7 @@ item edit put in ``sync_outbox``, in the same transaction, numbered without gaps
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -23,8 +24,19 @@ from app.billing.model import (
 from app.billing.parties import add_party, update_party
 from app.billing.service import cancel_document, post_document
 from app.errors import ValidationError
-from app.inventory.model import ItemDraft
-from app.inventory.service import StockLine, add_godown, add_item, set_opening_stock
+from app.inventory.model import GodownId, ItemDraft, UnitConversion
+from app.inventory.service import (
+    CountLine,
+    StockLine,
+    add_godown,
+    add_item,
+    adjust_stock,
+    count_stock,
+    reverse_stock_in,
+    set_opening_stock,
+    transfer_stock,
+    update_item,
+)
 from app.ledger.service import add_account
 from app.money import D
 from app.storage.company import Company
@@ -32,6 +44,8 @@ from app.storage.uow import UnitOfWork
 from app.syncing.capture import (
     LATER,
     SCHEMA,
+    STOCK_ENTRIES,
+    STOCK_REVERSALS,
     complete_outbox,
     stock_opening_key,
     sweep,
@@ -217,6 +231,126 @@ def test_godowns_accounts_and_openings_travel_as_master_data(
         ).scalar_one()
     assert decode_change(payload, SCHEMA).ops[0].id == key
     older = SyncSchema(2, SCHEMA.documents, frozenset({"parties", "items"}))
+    with pytest.raises(EnvelopeRejected) as held:
+        decode_change(payload, older)
+    assert held.value.reason == "schema"
+
+
+def test_stock_entries_travel_whole_and_openings_once(make_company: CompanyFactory) -> None:
+    """A transfer, an adjustment and a count travel as stock entries with their moves (a
+    count as the difference it found), a reversal by the entry's id; the opening stock they
+    start from travels once, as its opening value, never as a stock entry."""
+    company = make_company()
+    device = _enable(company)
+    main = GodownId(1)
+    back = add_godown(company, "Back Store")
+    item = add_item(company, ItemDraft("Tea 250 g", unit="NOS", hsn="0902", gst_rate=D("5")))
+    set_opening_stock(company, main, [StockLine(item, D("30"), value=D("2400"))])
+    before = len(_outbox(company))
+    on = date(2025, 6, 5)
+    transfer_stock(company, main, back, [StockLine(item, D("10"))], on, "For the weekend")
+    adjust_stock(company, back, [StockLine(item, D("-2"))], on, "Damaged in the rain")
+    count_stock(company, main, [CountLine(item, D("15"))], on)  # the books say 20
+    with company.unit_of_work() as uow:
+        reverse_stock_in(uow, "stock journal", "3", date(2025, 6, 6))  # the adjustment
+        uow.commit()
+    post_document(company, _sale())  # a sale alone still waits for its first push
+    with company.reader() as conn:
+        last_kind = conn.execute(
+            select(sync_outbox.c.kind).order_by(sync_outbox.c.device_seq.desc()).limit(1)
+        ).scalar_one()
+    assert last_kind == LATER
+    rows = _outbox(company)
+    ops = [op for _, _, payload in rows for op in payload["ops"]]
+    assert [op["t"] for op in ops if op["t"] in (STOCK_ENTRIES, "openings")] == [
+        "openings",
+        STOCK_ENTRIES,
+        STOCK_ENTRIES,
+        STOCK_ENTRIES,
+    ]
+    moved = [op for _, _, payload in rows[before:] for op in payload["ops"]]
+    assert [op["t"] for op in moved] == [
+        STOCK_ENTRIES,
+        STOCK_ENTRIES,
+        STOCK_ENTRIES,
+        STOCK_REVERSALS,
+        "documents",
+    ]
+    assert all(kind == "doc" for _, kind, _ in rows[before:])
+    transfer, adjustment, count, reversal = (op["body"] for op in moved[:4])
+    gid = f"{device}:{item}"
+    assert transfer == {
+        "kind": "transfer",
+        "on": "2025-06-05",
+        "narration": "For the weekend",
+        "moves": [
+            {
+                "item": gid,
+                "godown": "Main Godown",
+                "qty": "-10.000",
+                "value": None,
+                "batch": None,
+                "serials": [],
+            },
+            {
+                "item": gid,
+                "godown": "Back Store",
+                "qty": "10.000",
+                "value": None,
+                "batch": None,
+                "serials": [],
+            },
+        ],
+    }
+    assert (adjustment["kind"], adjustment["narration"]) == ("adjustment", "Damaged in the rain")
+    assert [(m["godown"], m["qty"]) for m in adjustment["moves"]] == [("Back Store", "-2.000")]
+    assert [(m["godown"], m["qty"]) for m in count["moves"]] == [("Main Godown", "-5.000")]
+    assert count["kind"] == "count"
+    # The reversal names the adjustment by its shop-wide id; its body only the date.
+    assert (moved[3]["id"], reversal) == (moved[1]["id"], {"on": "2025-06-06"})
+    assert len({op["id"] for op in moved[:3]}) == 3
+
+
+def test_barcodes_units_and_price_lists_travel_as_item_fields(
+    make_company: CompanyFactory,
+) -> None:
+    company = make_company()
+    _enable(company)
+    draft = ItemDraft(
+        "Tea 250 g",
+        unit="NOS",
+        hsn="0902",
+        gst_rate=D("5"),
+        sale_price=D("120"),
+        barcodes=("8901234567890",),
+    )
+    item = add_item(company, draft)
+    wholesale = replace(
+        draft,
+        barcodes=("TEA-250", "8901234567890"),
+        prices=(("Wholesale", D("110.50")),),
+        conversions=(UnitConversion("BOX", D("24")),),
+    )
+    update_item(company, item, wholesale)
+    first, second = (payload["ops"] for _, _, payload in _outbox(company))
+    assert {op["f"]: op["v"] for op in first if op["f"] in ("barcodes", "units", "prices")} == {
+        "barcodes": ["8901234567890"],
+        "units": [],
+        "prices": [],
+    }
+    # Only what changed: the whole list of each, sorted, never a local id.
+    assert {op["f"]: op["v"] for op in second} == {
+        "barcodes": ["8901234567890", "TEA-250"],
+        "units": [{"uqc": "BOX", "factor": "24.000"}],
+        "prices": [{"list": "wholesale", "price": "110.50"}],
+    }
+    # A device that reads only version 3 holds a version-4 change until it is updated.
+    with company.reader() as conn:
+        payload = conn.execute(
+            select(sync_outbox.c.payload).order_by(sync_outbox.c.device_seq.desc()).limit(1)
+        ).scalar_one()
+    assert SCHEMA.version == 4
+    older = SyncSchema(3, SCHEMA.documents - {STOCK_ENTRIES, STOCK_REVERSALS}, SCHEMA.master)
     with pytest.raises(EnvelopeRejected) as held:
         decode_change(payload, older)
     assert held.value.reason == "schema"

@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 import app.syncing  # noqa: F401  (the outbox hook, as in the program)
+from app.inventory.queries import item_by_barcode
 from app.inventory.tables import items
 from app.storage.company import Company
 from app.syncing.store import CompanyStore
-from app.syncing.tables import sync_conflicts
+from app.syncing.tables import sync_conflicts, sync_quarantine
 from sync.client import Membership, Received
 from sync.clock import Timestamp
 from sync.crypto import DeviceIdentity, EnvelopeHeader, KeyRing, new_id
@@ -132,3 +133,57 @@ def _typed(field: str, value: object) -> object:
         quantum = "0.01" if field == "sale_price" else "0.001"
         return Decimal(str(value)).quantize(Decimal(quantum))
     return value
+
+
+CODE = "8901234567890"
+SECOND = f"{DEVICES[0]}:2"
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(later=st.sampled_from([GID, SECOND]), data=st.data())
+def test_a_barcode_given_to_two_items_offline_goes_to_the_later(
+    make_company: CompanyFactory, later: str, data: st.DataObject
+) -> None:
+    """Two devices give the same new barcode to two different items offline. One barcode,
+    one item: in either delivery order both company files scan it to the item whose
+    barcodes were written later, and log that the other lost it."""
+    create = _received(
+        1,
+        DEVICES[0],
+        BASE,
+        tuple(SetOp("items", GID, f, v) for f, v in CREATE.items())
+        + tuple(
+            SetOp("items", SECOND, f, v)
+            for f, v in (CREATE | {"name": "Chana Dal 1 kg", "barcodes": []}).items()
+        ),
+    )
+    earlier = SECOND if later == GID else GID
+    edits = [
+        _received(
+            10 + n,
+            DEVICES[1 + n],
+            Timestamp(BASE.ms + 10 * (n + 1), 0, DEVICES[1 + n]),
+            (SetOp("items", gid, "barcodes", [CODE], BASE),),
+        )
+        for n, gid in enumerate([earlier, later])
+    ]
+    found = []
+    for _ in range(2):
+        company = make_company()
+        store = _store(company)
+        store.apply_page([create], (), (), 1)
+        for item in data.draw(st.permutations(edits)):
+            store.apply_page([item], (), (), None)
+        with company.reader() as conn:
+            scanned = item_by_barcode(conn, CODE)
+            logged = [(r.field, r.kept, r.lost) for r in conn.execute(select(sync_conflicts))]
+            held = conn.execute(select(sync_quarantine)).first()
+        assert scanned is not None and held is None
+        found.append((scanned.name, logged))
+        company.close()
+    winner = CREATE["name"] if later == GID else "Chana Dal 1 kg"
+    assert found[0] == found[1] == (winner, [("barcodes", "[]", f'["{CODE}"]')])
