@@ -149,9 +149,7 @@ class Numbering:
         key = (kind, year.label)
         state = self._series.get(key)
         if state is None:
-            row = self._uow.conn.execute(
-                _READ_SERIES, {"s_kind": kind.value, "s_fy": year.label, "s_device": device}
-            ).first()
+            row = read_series(self._uow.conn, kind, year.label, device)
             state = [series_prefix(self._uow, kind), 1, False] if row is None else [*row, True]
             self._series[key] = state
         number = format_number(state[0], device, year, state[1])
@@ -162,21 +160,7 @@ class Numbering:
         device = device_code(self._uow)
         conn = self._uow.conn
         for (kind, fy), (prefix, next_serial, stored) in self._series.items():
-            if stored:
-                conn.execute(
-                    _SAVE_SERIES,
-                    {"s_kind": kind.value, "s_fy": fy, "s_device": device, "serial": next_serial},
-                )
-            else:
-                conn.execute(
-                    number_series.insert().values(
-                        kind=kind.value,
-                        fy=fy,
-                        device=device,
-                        prefix=prefix,
-                        next_serial=next_serial,
-                    )
-                )
+            save_series(conn, kind, fy, device, prefix, next_serial, stored=stored)
             self._series[(kind, fy)] = [prefix, next_serial, True]
 
 
@@ -188,3 +172,34 @@ _SERIES = (
 )
 _READ_SERIES = select(number_series.c.prefix, number_series.c.next_serial).where(*_SERIES)
 _SAVE_SERIES = number_series.update().where(*_SERIES).values(next_serial=bindparam("serial"))
+
+
+def read_series(conn: Connection, kind: DocKind, fy: str, device: str) -> Any:
+    """A series' (prefix, next serial) row, or None before its first number."""
+    return conn.execute(
+        _READ_SERIES, {"s_kind": kind.value, "s_fy": fy, "s_device": device}
+    ).first()
+
+
+def save_series(
+    conn: Connection,
+    kind: DocKind,
+    fy: str,
+    device: str,
+    prefix: str,
+    next_serial: int,
+    *,
+    stored: bool,
+) -> None:
+    """Write a series' next serial back: its row updated, or inserted the first time."""
+    if stored:
+        conn.execute(
+            _SAVE_SERIES,
+            {"s_kind": kind.value, "s_fy": fy, "s_device": device, "serial": next_serial},
+        )
+    else:
+        conn.execute(
+            number_series.insert().values(
+                kind=kind.value, fy=fy, device=device, prefix=prefix, next_serial=next_serial
+            )
+        )

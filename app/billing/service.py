@@ -41,12 +41,18 @@ from app.billing.model import (
     posted_lines,
     voucher_lines,
 )
-from app.billing.numbering import Numbering, device_code, format_number, number_problem
+from app.billing.numbering import (
+    Numbering,
+    device_code,
+    format_number,
+    number_problem,
+    read_series,
+    save_series,
+)
 from app.billing.tables import (
     allocations,
     document_lines,
     documents,
-    number_series,
     parties,
     settlements,
 )
@@ -190,13 +196,7 @@ class _ReceivedSeries:
         key = (kind, year.label, given.device)
         state = self._series.get(key)
         if state is None:
-            row = self._uow.conn.execute(
-                select(number_series.c.prefix, number_series.c.next_serial).where(
-                    number_series.c.kind == kind.value,
-                    number_series.c.fy == year.label,
-                    number_series.c.device == given.device,
-                )
-            ).first()
+            row = read_series(self._uow.conn, kind, year.label, given.device)
             state = [given.prefix, 1, False] if row is None else [*row, True]
             self._series[key] = state
         if state[0] != given.prefix:
@@ -223,26 +223,7 @@ class _ReceivedSeries:
     def save(self) -> None:
         conn = self._uow.conn
         for (kind, fy, device), (prefix, next_serial, stored) in self._series.items():
-            if stored:
-                conn.execute(
-                    number_series.update()
-                    .where(
-                        number_series.c.kind == kind.value,
-                        number_series.c.fy == fy,
-                        number_series.c.device == device,
-                    )
-                    .values(next_serial=next_serial)
-                )
-            else:
-                conn.execute(
-                    number_series.insert().values(
-                        kind=kind.value,
-                        fy=fy,
-                        device=device,
-                        prefix=prefix,
-                        next_serial=next_serial,
-                    )
-                )
+            save_series(conn, kind, fy, device, prefix, next_serial, stored=stored)
             self._series[(kind, fy, device)] = [prefix, next_serial, True]
 
 

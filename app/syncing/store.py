@@ -86,6 +86,7 @@ from app.storage.company import Company
 from app.storage.uow import UnitOfWork
 from app.syncing.capture import (
     APPLYING,
+    LATER,
     MASTER,
     OPENINGS,
     STOCK_ENTRIES,
@@ -154,19 +155,24 @@ class CompanyStore:
         """Outbox rows in order; a row is sealed (encrypted and signed) at its first push and
         the sealed bytes are kept, so every retry resends the same bytes. Rows whose bodies
         were left for later get them first."""
-        with self._writer() as conn:
-            if complete_outbox(conn, after_seq, limit):
-                conn.commit()
+        query = (
+            select(sync_outbox.c.device_seq, sync_outbox.c.payload, sync_outbox.c.envelope)
+            .add_columns(sync_outbox.c.kind)
+            .where(sync_outbox.c.device_seq > after_seq)
+            .order_by(sync_outbox.c.device_seq)
+            .limit(limit)
+        )
         with self.company.reader() as conn:
-            rows = conn.execute(
-                select(sync_outbox.c.device_seq, sync_outbox.c.payload, sync_outbox.c.envelope)
-                .where(sync_outbox.c.device_seq > after_seq)
-                .order_by(sync_outbox.c.device_seq)
-                .limit(limit)
-            ).all()
+            rows = conn.execute(query).all()
+        if any(row.kind == LATER for row in rows):  # only then take the write lock
+            with self._writer() as conn:
+                complete_outbox(conn, after_seq, limit)
+                conn.commit()
+            with self.company.reader() as conn:
+                rows = conn.execute(query).all()
         out: list[tuple[int, bytes]] = []
         sealed: list[dict[str, Any]] = []
-        for seq, payload, kept in rows:
+        for seq, payload, kept, _ in rows:
             envelope = kept
             if envelope is None:
                 envelope = seal_change(
