@@ -35,6 +35,7 @@ from operator import add, itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar
 
+import fastjsonschema
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 
@@ -962,11 +963,39 @@ def write_gstr1(data: Mapping[str, Any], path: Path) -> None:
 
 
 @cache
-def _validator() -> Draft202012Validator:
+def _schema() -> dict[str, Any]:
+    """The schema with its "#/$defs/..." references written out (see ``_inlined``)."""
     path = config.resources_dir() / "gst" / "gstr1.schema.json"
     schema = json.loads(path.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(_inlined(schema, schema.get("$defs", {})))
+    inlined: dict[str, Any] = _inlined(schema, schema.get("$defs", {}))
+    return inlined
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(_schema())
+
+
+@cache
+def _passes() -> Callable[[Any], bool]:
+    """Whether data matches the schema, by the schema compiled to Python (fastjsonschema):
+    a month's return in about a tenth of the time jsonschema takes to walk it. It stops at
+    the first fault, so ``validate_gstr1`` asks jsonschema for all of them only then. The
+    schema uses only keywords that draft 7 and 2020-12 read alike once its references are
+    written out (``$ref`` beside other keywords becomes ``allOf``); a test holds the two
+    verdicts equal on valid and broken returns."""
+    schema = {key: value for key, value in _schema().items() if key != "$schema"}
+    check = fastjsonschema.compile(schema, use_default=False)
+
+    def passes(data: Any) -> bool:
+        try:
+            check(data)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        return True
+
+    return passes
 
 
 def _inlined(node: Any, defs: Mapping[str, Any], expanding: tuple[str, ...] = ()) -> Any:
@@ -1014,5 +1043,7 @@ def _explain(error: SchemaError) -> str:
 def validate_gstr1(data: Mapping[str, Any]) -> list[str]:
     """What keeps ``data`` from matching resources/gst/gstr1.schema.json, one line per fault;
     empty when it matches. Works on the dict from ``gstr1`` and on parsed JSON alike."""
+    if _passes()(data):
+        return []
     errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.path])
     return [_explain(error) for error in errors]

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 
+from app import config
 from app.billing.model import DocKind, DocStatus, Export, PostedDocument
 from app.errors import ValidationError
 from app.gst import InvalidGstin, SellerScheme, Taxability
@@ -396,6 +398,48 @@ def test_broken_returns_are_refused_with_readable_messages() -> None:
         "the portal does not know that key",
         "fp: '132025' is not the return period as MMYYYY, e.g. 042025",
     ]
+
+
+def _paths(node: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a parsed return: keys of objects and indexes of lists."""
+    found = [at]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _paths(value, (*at, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _paths(value, (*at, index))
+    return found
+
+
+_ODD_VALUES = (None, "", "5", "KILO", "2025-04-24", -1, 0, 1.005, "800.00", [], {}, True, "x" * 40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_the_compiled_check_agrees_with_jsonschema(data: st.DataObject) -> None:
+    """validate_gstr1 answers "matches" through fastjsonschema; jsonschema, on the schema as
+    kept in resources/, is the oracle for returns broken at any place in any way."""
+    schema = json.loads((config.resources_dir() / "gst" / "gstr1.schema.json").read_text())
+    oracle = Draft202012Validator(schema)
+    valid = json.loads(gstr1_json(gstr1(SELLER_GSTIN, APRIL, demo_month())))
+    broken = json.loads(json.dumps(valid))
+    path = data.draw(st.sampled_from(_paths(broken)[1:]))
+    *parents, last = path
+    holder = broken
+    for part in parents:
+        holder = holder[part]
+    how = data.draw(st.sampled_from(("replace", "delete", "add")))
+    if how == "replace":
+        holder[last] = data.draw(st.sampled_from(_ODD_VALUES))
+    elif how == "delete":
+        del holder[last]
+    elif isinstance(holder[last], dict):
+        holder[last]["unknown_key"] = 1
+    else:
+        holder[last] = [holder[last]]
+    for each in (valid, broken):
+        assert (validate_gstr1(each) == []) == oracle.is_valid(each)
 
 
 def test_long_or_odd_numbers_break_the_schema() -> None:
