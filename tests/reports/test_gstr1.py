@@ -412,7 +412,21 @@ def _paths(node: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
-_ODD_VALUES = (None, "", "5", "KILO", "2025-04-24", -1, 0, 1.005, "800.00", [], {}, True, "x" * 40)
+_ODD_VALUES: tuple[Any, ...] = (
+    None,
+    "",
+    "5",
+    "KILO",
+    "2025-04-24",
+    -1,
+    0,
+    1.005,
+    "800.00",
+    [],
+    {},
+    True,
+    "x" * 40,
+)
 
 
 @settings(max_examples=150, deadline=None)
