@@ -27,7 +27,7 @@ from app.inventory.tables import (
     stock_moves,
 )
 from app.money import ZERO, round_paise, round_quantity
-from app.storage.plain_rows import plain_rows
+from app.storage.plain_rows import cycle_collection_paused, plain_rows
 
 
 @dataclass(frozen=True)
@@ -131,10 +131,11 @@ def stock_summary(
         query = query.limit(limit)
     if offset:
         query = query.offset(offset)
-    rows = plain_rows(conn, query)  # ids, text and stored quantities: nothing to convert
-    if not rows:
-        return StockSummary((), (), (), (), (), ())
-    columns = tuple(zip(*rows, strict=True))
+    with cycle_collection_paused():
+        rows = plain_rows(conn, query)  # ids, text and stored quantities: nothing to convert
+        if not rows:
+            return StockSummary((), (), (), (), (), ())
+        columns = tuple(zip(*rows, strict=True))
     godown_names = columns[4] if by_godown else (None,) * len(rows)
     return StockSummary(columns[0], columns[1], columns[2], columns[3], godown_names, columns[-1])
 

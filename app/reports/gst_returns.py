@@ -13,10 +13,8 @@ the CLI and the GST page export through it.
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -68,7 +66,7 @@ from app.reports.gstr1 import (
 )
 from app.reports.gstr3b import Gstr3bSummary, gstr3b, gstr3b_summary
 from app.storage.company import CompanyProfile
-from app.storage.plain_rows import plain_rows
+from app.storage.plain_rows import cycle_collection_paused, plain_rows
 
 _OUTWARD = (DocKind.SALES_INVOICE, DocKind.BILL_OF_SUPPLY, DocKind.CREDIT_NOTE, DocKind.DEBIT_NOTE)
 
@@ -131,7 +129,7 @@ def period_gstr1(conn: Connection, profile: CompanyProfile, period: ReturnPeriod
     """``period_books(...).gstr1()`` without reading the documents whole: the same return
     (tested byte for byte), from the period's document heads and SQLite's sums of the lines."""
     gstin = _filer_gstin(profile)
-    with _no_cycle_collection():
+    with cycle_collection_paused():
         heads, originals = _period_heads(conn, period)
         return gstr1_from_stored(
             gstin, period, heads, originals, _rate_groups(conn, period), _hsn_groups(conn, period)
@@ -156,11 +154,11 @@ class Gstr1Books:
     suspect_lines: Mapping[DocumentId, tuple[PostedLine, ...]]
 
     def gstr1(self) -> dict[str, Any]:
-        with _no_cycle_collection():
+        with cycle_collection_paused():
             return gstr1_from_stored(*self._stored())
 
     def gstr1_summary(self) -> Gstr1Summary:
-        with _no_cycle_collection():
+        with cycle_collection_paused():
             return gstr1_summary_from_stored(*self._stored())
 
     def _stored(
@@ -201,7 +199,7 @@ def gstr1_books(conn: Connection, profile: CompanyProfile, period: ReturnPeriod)
     transaction; raises ValidationError for a company without GSTIN."""
     gstin = _filer_gstin(profile)
     turnover = aggregate_turnover(conn, period.start)
-    with _no_cycle_collection():
+    with cycle_collection_paused():
         heads, originals = _period_heads(conn, period)
         return Gstr1Books(
             gstin,
@@ -232,20 +230,6 @@ def _period_heads(
         chunk = wanted[first : first + _IDS_PER_QUERY]
         originals.update((head.id, head) for head in _outward_heads(conn, d.id.in_(chunk)))
     return heads, originals
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause Python's cycle collector while a month's rows become tuples and dicts: with
-    200,000 new objects it ran often enough to add a third to GSTR-1's time (measured on the
-    bench month). Nothing built here forms a cycle; reference counting still frees it all."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 _REPORTED_VALUES = sorted(kind.value for kind in REPORTED_KINDS)

@@ -8,7 +8,9 @@ in the caller's transaction through the DB-API cursor and returns plain tuples.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection
@@ -25,3 +27,18 @@ def plain_rows(conn: Connection, query: Select[Any]) -> Sequence[tuple[Any, ...]
         return cursor.fetchall()  # type: ignore[no-any-return]
     finally:
         cursor.close()
+
+
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a read's rows become tuples: with 100,000 new
+    objects it runs often enough to add a third to a month's GSTR-1 and a quarter to the
+    stock summary of 100,000 items (measured on the benches). Rows form no cycles, so
+    reference counting still frees them; the desktop app runs the collector from a timer."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
