@@ -20,6 +20,10 @@ posting speed is bench/billing.py's), and prints (DESIGN.md §9):
                              ``problems()``, ``gstr1()`` and the write (the same file again),
                              without the schema check, which is:
     validate_gstr1_ms        ``validate_gstr1`` on the month's return, once
+    gstr3b_summary_ms        the GSTR-3B summary with its drill-down lists, from the month's
+                             documents read whole, once
+    gst_page_ms              what the GST page reads for a month (``gst_jobs.read_period``:
+                             the documents, the problems, the GSTR-1 and 3B summaries), once
     gstr1_ms                 ``gstr1()`` plus writing, from the documents built in memory
 
 Usage:
@@ -58,6 +62,8 @@ from app.ledger.service import create_books
 from app.reports.gst_returns import gstr1_books, period_books, period_gstr1
 from app.reports.gstr1 import gstr1, validate_gstr1, write_gstr1
 from app.storage.company import Company, CompanyProfile, is_company_folder, open_company
+from app.ui.ops import CancelToken, JobContext
+from app.ui.pages.gst_jobs import read_period
 from tests.reports.gst_documents import (
     SELLER_GSTIN,
     Item,
@@ -171,6 +177,9 @@ def measure_books(company: Company, out: Path, count: int, lines: int) -> None:
         if out.read_bytes() != fast_bytes:
             raise SystemExit("period_gstr1 and period_books(...).gstr1() wrote different files")
         started = time.perf_counter()
+        books.gstr3b_summary()
+        gstr3b_s = time.perf_counter() - started
+        started = time.perf_counter()
         export = gstr1_books(conn, company.profile, PERIOD)
         found = export.problems()
         write_gstr1(export.gstr1(), out)
@@ -182,6 +191,9 @@ def measure_books(company: Company, out: Path, count: int, lines: int) -> None:
     started = time.perf_counter()
     problems = validate_gstr1(data)
     validate_s = time.perf_counter() - started
+    started = time.perf_counter()
+    read_period(company, PERIOD, JobContext(CancelToken(), lambda done, total, text: None))
+    page_s = time.perf_counter() - started
     if problems:
         raise SystemExit(f"the benchmark's return does not match the schema: {problems[:3]}")
     load = os.getloadavg()[0]
@@ -214,6 +226,16 @@ def measure_books(company: Company, out: Path, count: int, lines: int) -> None:
         "validate_gstr1_ms", validate_s * 1000, "ms", None, "lower", count, 1,
         "validate_gstr1 on the return (the CLI and the GST page check it before writing)",
         note=note, **common,
+    )  # fmt: skip
+    emit(
+        "gstr3b_summary_ms", gstr3b_s * 1000, "ms", None, "lower", count, 1,
+        "the GSTR-3B summary and drill-down lists from the documents read whole",
+        note=note, **common,
+    )  # fmt: skip
+    emit(
+        "gst_page_ms", page_s * 1000, "ms", None, "lower", count, 1,
+        "the GST page's read of a month (documents, problems, GSTR-1 and 3B summaries)",
+        note=note, via="app.ui.pages.gst_jobs.read_period", **common,
     )  # fmt: skip
 
 

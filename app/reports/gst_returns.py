@@ -104,7 +104,8 @@ def period_books(conn: Connection, profile: CompanyProfile, period: ReturnPeriod
         raise ValidationError(
             "The company has no GSTIN, so it files no GST returns. Add the GSTIN in Settings."
         )
-    found = documents_between(conn, period.start, period.end)
+    with cycle_collection_paused():
+        found = documents_between(conn, period.start, period.end)
     have = {d.id for d in found}
     # A note's original may lie in an earlier period; GSTR-1 looks at it to place the note.
     wanted = {d.original_id for d in found if d.original_id and d.original_id not in have}
@@ -394,7 +395,7 @@ def documents_between(conn: Connection, start: date, end: date) -> list[PostedDo
     """Every document dated within [start, end], cancelled ones included, by date then id;
     the same values ``billing.queries.documents_between`` gives, read for a whole month."""
     d = documents.c
-    heads = conn.execute(
+    query = (
         select(
             d.id,
             d.kind,
@@ -444,7 +445,8 @@ def documents_between(conn: Connection, start: date, end: date) -> list[PostedDo
         )
         .where(d.doc_date.between(start, end))
         .order_by(d.doc_date, d.id)
-    ).all()
+    )
+    heads = plain_rows(conn, query)  # dates come as ISO text, converted below
     if not heads:
         return []
     lines = _lines_between(conn, start, end)
@@ -452,6 +454,11 @@ def documents_between(conn: Connection, start: date, end: date) -> list[PostedDo
     kinds = {k.value: k for k in DocKind}
     schemes = {s.value: s for s in SellerScheme}
     statuses = {s.value: s for s in DocStatus}
+    day = date.fromisoformat
+
+    def maybe_day(text: str | None) -> date | None:
+        return day(text) if text is not None else None
+
     result = []
     for row in heads:
         (
@@ -471,7 +478,7 @@ def documents_between(conn: Connection, start: date, end: date) -> list[PostedDo
                 id=DocumentId(doc_id),
                 kind=kinds[kind],
                 number=number,
-                doc_date=doc_date,
+                doc_date=day(doc_date),
                 party_id=PartyId(party_id) if party_id is not None else None,
                 counterparty=Counterparty(
                     name=cp_name,
@@ -501,18 +508,23 @@ def documents_between(conn: Connection, start: date, end: date) -> list[PostedDo
                 grand_total=money(grand_total),
                 status=statuses[status],
                 export=(
-                    Export(bool(export_with_payment), port_code, shipping_bill, shipping_bill_date)
+                    Export(
+                        bool(export_with_payment),
+                        port_code,
+                        shipping_bill,
+                        maybe_day(shipping_bill_date),
+                    )
                     if export_with_payment is not None
                     else None
                 ),
                 to_sez=bool(to_sez),
                 original_id=DocumentId(original_id) if original_id else None,
                 original_number=original_number,
-                original_date=original_date,
+                original_date=maybe_day(original_date),
                 reason=reason,
                 itc_eligible=bool(itc_eligible),
                 our_reference=our_reference,
-                irn=Irn(irn, ack_no or "", ack_date, signed_qr or "") if irn else None,
+                irn=Irn(irn, ack_no or "", maybe_day(ack_date), signed_qr or "") if irn else None,
                 notes=notes,
                 voucher_id=voucher_id,
             )
@@ -599,7 +611,7 @@ def _posted_lines(
     for (
         document_id, line_no, item_id, description, hsn, uqc, qty, unit_price, includes_tax,
         discount_pct, gross, discount, taxable, gst_rate, cess_rate, cgst, sgst, igst, cess, kind,
-    ) in conn.execute(query).all():  # fmt: skip
+    ) in plain_rows(conn, query):  # fmt: skip
         by_document[document_id].append(
             PostedLine(
                 line_no,
