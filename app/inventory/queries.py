@@ -11,7 +11,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import (
     Connection,
@@ -53,7 +55,9 @@ from app.inventory.tables import (
     stock_moves,
 )
 from app.inventory.valuation import ValuedMove, Valuer, replay
-from app.money import ZERO
+from app.money import ZERO, from_paise
+from app.storage.plain_rows import plain_row_stream
+from app.storage.types import raw_paise
 
 SEARCH_LIMIT = 50
 
@@ -445,15 +449,20 @@ def valued_moves(
             stock_moves.c.item_id,
             stock_moves.c.id,
             raw_thousandths(stock_moves.c.qty),
-            stock_moves.c.value,
+            raw_paise(stock_moves.c.value),
         )
         .where(stock_moves.c.move_date <= as_of, stock_moves.c.kind != MoveKind.TRANSFER.value)
         .order_by(stock_moves.c.item_id, stock_moves.c.move_date, stock_moves.c.id)
     )
     if item_ids is not None:
         query = query.where(stock_moves.c.item_id.in_(list(item_ids)))
-    for item_id, move_id, qty, value in conn.execute(query):
-        yield item_id, ValuedMove(move_id, from_thousandths(qty), value)
+    quantity, money = cache(from_thousandths), cache(_stored_money)
+    for item_id, move_id, qty, value in plain_row_stream(conn, query):
+        yield item_id, ValuedMove(move_id, quantity(qty), money(value))
+
+
+def _stored_money(paise: int | None) -> Decimal | None:
+    return None if paise is None else from_paise(paise)
 
 
 @dataclass(frozen=True)
@@ -495,28 +504,31 @@ def stock_positions(
         return {}
     worth = dict.fromkeys(cuts, ZERO)
     brought = dict.fromkeys(cuts, ZERO)
+    cut_days = [cut.isoformat() for cut in cuts]  # as the dates are stored, compared as text
     query = (
         select(
             stock_moves.c.item_id,
             stock_moves.c.move_date,
             stock_moves.c.kind,
             raw_thousandths(stock_moves.c.qty),
-            stock_moves.c.value,
+            raw_paise(stock_moves.c.value),
         )
         .where(stock_moves.c.move_date <= cuts[-1], stock_moves.c.kind != MoveKind.TRANSFER.value)
         .order_by(stock_moves.c.item_id, stock_moves.c.move_date, stock_moves.c.id)
     )
     opening = MoveKind.OPENING.value
-    for _, moves in groupby(conn.execute(query), key=lambda row: row[0]):
+    # A million moves repeat a few thousand quantities and values: each converted once.
+    quantity, money = cache(from_thousandths), cache(_stored_money)
+    for _, moves in groupby(plain_row_stream(conn, query), key=itemgetter(0)):
         valuer = Valuer(method)
         opened = ZERO
         next_cut = 0
         for _, day, kind, qty, value in moves:
-            while day > cuts[next_cut]:  # the day's stock is settled before a later move
+            while day > cut_days[next_cut]:  # the day's stock is settled before a later move
                 worth[cuts[next_cut]] += valuer.value
                 brought[cuts[next_cut]] += opened
                 next_cut += 1
-            effect = valuer.apply(from_thousandths(qty), value)
+            effect = valuer.apply(quantity(qty), money(value))
             if kind == opening:
                 opened += effect
         for cut in cuts[next_cut:]:

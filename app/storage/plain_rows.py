@@ -20,13 +20,30 @@ from sqlalchemy.sql import Select
 def plain_rows(conn: Connection, query: Select[Any]) -> Sequence[tuple[Any, ...]]:
     """``query``'s rows as plain tuples, unconverted. Its values are written into the SQL
     text (SQLAlchemy quotes them), so they must be plain numbers, dates or text."""
-    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     cursor = conn.connection.cursor()
     try:
-        cursor.execute(sql)
+        cursor.execute(_sql(conn, query))
         return cursor.fetchall()  # type: ignore[no-any-return]
     finally:
         cursor.close()
+
+
+def plain_row_stream(
+    conn: Connection, query: Select[Any], batch: int = 10_000
+) -> Iterator[tuple[Any, ...]]:
+    """``plain_rows`` for a read too long to hold at once (a million stock moves): the rows
+    come ``batch`` at a time, in the caller's transaction, which must outlast the loop."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(_sql(conn, query))
+        while rows := cursor.fetchmany(batch):
+            yield from rows
+    finally:
+        cursor.close()
+
+
+def _sql(conn: Connection, query: Select[Any]) -> str:
+    return str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
 
 
 @contextmanager
