@@ -106,7 +106,7 @@ def _write_gstr1(args: argparse.Namespace, books: Gstr1Books) -> int:
 
 
 def _write_gstr3b(args: argparse.Namespace, books: PeriodBooks) -> int:
-    write_whole(Path(args.out), gstr3b_json(books.gstr3b(), indent=1))
+    write_whole(Path(args.out), gstr3b_json(books.gstr3b(), pretty=True))
     print(f"Wrote GSTR3B for {books.period.label} to {args.out}.")
     return 0
 
@@ -127,7 +127,7 @@ def gstr1(args: argparse.Namespace) -> int:
     if args.pdf:
         return 0
     if args.json:
-        print(gstr1_json(books.gstr1(), indent=1))
+        print(gstr1_json(books.gstr1(), pretty=True))
     else:
         print(books.gstr1_summary().table().text())
     return 0
@@ -144,7 +144,7 @@ def gstr3b(args: argparse.Namespace) -> int:
     if args.pdf:
         return 0
     if args.json:
-        print(gstr3b_json(books.gstr3b(), indent=1))
+        print(gstr3b_json(books.gstr3b(), pretty=True))
     else:
         print(books.gstr3b_summary().table().text())
     return 0
@@ -185,7 +185,7 @@ def einvoice(args: argparse.Namespace) -> int:
                 write_setting(uow, PIN_SETTING, pin)
                 write_setting(uow, TOWN_SETTING, town)
                 uow.commit()
-    write_whole(Path(args.out), einvoice_file_json(requests, indent=1))
+    write_whole(Path(args.out), einvoice_file_json(requests, pretty=True))
     print(f"Wrote {len(requests)} e-invoice(s) to {args.out}.")
     return 0
 

@@ -480,9 +480,9 @@ def einvoice_batch(
     return [einvoice_json(seller, document) for document in documents]
 
 
-def einvoice_file_json(requests: Sequence[Mapping[str, Any]], *, indent: int | None = None) -> str:
+def einvoice_file_json(requests: Sequence[Mapping[str, Any]], *, pretty: bool = False) -> str:
     """The file for the IRP offline tool's bulk upload: a JSON list of requests."""
-    return exact_json(list(requests), indent=indent)
+    return exact_json(list(requests), pretty=pretty)
 
 
 # --- schema ------------------------------------------------------------------------------------

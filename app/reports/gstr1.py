@@ -949,9 +949,9 @@ def gstr1_summary_from_stored(
 # --- JSON text ---------------------------------------------------------------------------------
 
 
-def gstr1_json(data: Mapping[str, Any], *, indent: int | None = None) -> str:
+def gstr1_json(data: Mapping[str, Any], *, pretty: bool = False) -> str:
     """The JSON text of a return built by ``gstr1``, amounts as exact decimal numbers."""
-    return exact_json(data, indent=indent)
+    return exact_json(data, pretty=pretty)
 
 
 def write_gstr1(data: Mapping[str, Any], path: Path) -> None:

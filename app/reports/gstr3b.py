@@ -465,6 +465,6 @@ def gstr3b_summary(
     return Gstr3bSummary(filer, period, _compile(period, ordered).rows(order))
 
 
-def gstr3b_json(data: Mapping[str, Any], *, indent: int | None = None) -> str:
+def gstr3b_json(data: Mapping[str, Any], *, pretty: bool = False) -> str:
     """The JSON text of a return built by ``gstr3b``, amounts as exact decimal numbers."""
-    return exact_json(data, indent=indent)
+    return exact_json(data, pretty=pretty)

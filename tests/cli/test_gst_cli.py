@@ -228,7 +228,7 @@ def test_gstr1_from_the_books_says_what_the_documents_say(
     assert out.read_bytes() == expected.read_bytes()
     capsys.readouterr()
     assert main([*june, "--json"]) == 0
-    assert capsys.readouterr().out == gstr1_json(whole.gstr1(), indent=1) + "\n"
+    assert capsys.readouterr().out == gstr1_json(whole.gstr1(), pretty=True) + "\n"
     assert main(june) == 0
     assert capsys.readouterr().out == whole.gstr1_summary().table().text() + "\n"
     assert main(["gst", "check", "--period", "2025-06", "--json"]) == 1

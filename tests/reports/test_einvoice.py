@@ -408,8 +408,8 @@ def test_golden_invoice() -> None:
 def test_file_for_the_offline_tool_is_a_list_of_exact_numbers() -> None:
     requests = einvoice_batch(SELLER, [golden_invoice()])
     text = einvoice_file_json(requests)
-    assert '"RndOffAmt": -0.42' in text and '"TotInvVal": 3775.00' in text
-    assert '"Pin": 411030' in text and '"GstRt": 18,' in text
+    assert '"RndOffAmt":-0.42' in text and '"TotInvVal":3775.00' in text
+    assert '"Pin":411030' in text and '"GstRt":18,' in text
     parsed = json.loads(text)
     assert isinstance(parsed, list) and len(parsed) == 1
     assert validate_einvoice(parsed[0]) == []

@@ -262,7 +262,7 @@ def test_demo_month_by_hand() -> None:
         *("exp", "nil", "hsn", "doc_issue"),
     }
     # Amounts leave as numbers with two places, rates as the portal writes them.
-    assert '"val": 12850.00' in text and '"rt": 18,' in text and '"qty": 50.00' in text
+    assert '"val":12850.00' in text and '"rt":18,' in text and '"qty":50.00' in text
     assert not re.search(r'"(val|txval|iamt|camt|samt|csamt)": -?\d+(\.\d)?[,}]', text)
 
 
@@ -327,18 +327,29 @@ def test_amounts_are_exact_decimals_in_the_file(tmp_path: Path) -> None:
     path = tmp_path / "gstr1.json"
     write_gstr1(data, path)
     text = path.read_text()
-    assert '"expt_amt": 0.30' in text and "0.3000" not in text
+    assert '"expt_amt":0.30' in text and "0.3000" not in text
     assert "-0.00" not in text
     assert json.loads(text, parse_float=Decimal)["nil"]["inv"][0]["expt_amt"] == D("0.30")
     assert [p.name for p in tmp_path.iterdir()] == ["gstr1.json"]
 
 
-def test_control_characters_never_reach_the_file() -> None:
+@pytest.mark.parametrize("number", ["\x00X/1", "X/\n1", "X\x1f/1", "X/1\t", "\\\x01"])
+def test_control_characters_never_reach_the_file(number: str) -> None:
     doc = invoice("X/1", _day(1), Item("10", hsn="8471"), buyer_gstin=MUMBAI_BUYER)
     data = gstr1(SELLER_GSTIN, APRIL, [doc])
-    data["b2b"][0]["inv"][0]["inum"] = "\x00X/1"
+    data["b2b"][0]["inv"][0]["inum"] = number
     with pytest.raises(ValidationError, match="control character"):
         gstr1_json(data)
+    with pytest.raises(ValidationError, match="control character"):
+        gstr1_json(data, pretty=True)
+
+
+@pytest.mark.parametrize("number", ["X\\u0001", "X\\n1", "X\\\\n"])
+def test_a_backslash_is_text_not_a_control_character(number: str) -> None:
+    doc = invoice("X/1", _day(1), Item("10", hsn="8471"), buyer_gstin=MUMBAI_BUYER)
+    data = gstr1(SELLER_GSTIN, APRIL, [doc])
+    data["b2b"][0]["inv"][0]["inum"] = number
+    assert json.loads(gstr1_json(data))["b2b"][0]["inv"][0]["inum"] == number
 
 
 def test_cancelled_and_purchase_documents_and_empty_sections() -> None:

@@ -56,7 +56,7 @@ def _made(make: Callable[[], object]) -> str:
         made = make()
     except ValidationError as error:
         return f"refused: {type(error).__name__}: {error}"
-    return gstr1_json(made, indent=1) if isinstance(made, dict) else repr(made)
+    return gstr1_json(made, pretty=True) if isinstance(made, dict) else repr(made)
 
 
 def _same(company: Company, period: ReturnPeriod) -> list[str]:

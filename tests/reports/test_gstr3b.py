@@ -262,9 +262,9 @@ def test_shape_is_the_portal_template() -> None:
 
 def test_json_text_has_two_decimal_numbers() -> None:
     text = gstr3b_json(gstr3b(OUR_GSTIN, JUNE, list(golden_month().values())))
-    assert '"txval": 28000.00' in text
-    assert '"iamt": 4050.00' in text
-    assert '"ret_period": "062025"' in text
+    assert '"txval":28000.00' in text
+    assert '"iamt":4050.00' in text
+    assert '"ret_period":"062025"' in text
     parsed = json.loads(text, parse_float=Decimal)
     assert parsed["sup_details"]["osup_det"]["camt"] == Decimal("1080.00")
     assert "\\u0000" not in text

@@ -248,7 +248,7 @@ def write_gstr3b_file(
     ctx.progress(0, 0, f"Reading the documents of {period.label}…")
     books = _books(company, period)
     ctx.check()
-    _write_whole(path, gstr3b_json(books.gstr3b(), indent=1))
+    _write_whole(path, gstr3b_json(books.gstr3b(), pretty=True))
     return Written(path, f"Wrote GSTR-3B for {period.label} to {path}.")
 
 
@@ -273,7 +273,7 @@ def write_einvoice_file(
         )
     ctx.check()
     requests = einvoice_batch(seller, documents)
-    _write_whole(path, einvoice_file_json(requests, indent=1))
+    _write_whole(path, einvoice_file_json(requests, pretty=True))
     return Written(path, f"Wrote {len(requests)} e-invoice(s) for {period.label} to {path}.")
 
 
