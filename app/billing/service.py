@@ -232,6 +232,8 @@ def post_documents_in(
     profile: CompanyProfile,
     drafts: Sequence[DocumentDraft],
     numbers: Sequence[IssuedNumber | None] = (),
+    *,
+    posted_elsewhere: bool = False,
 ) -> list[Posted]:
     """Check every draft and work out its figures, number and voucher, then write the batch
     together: one insert per table for all of it instead of a few dozen statements per
@@ -240,7 +242,9 @@ def post_documents_in(
 
     ``numbers``, when given, has one entry per draft: the number another device issued it
     under (for a purchase, our own reference), re-used instead of taking this device's
-    next serial (sync; see ``IssuedNumber``)."""
+    next serial (sync; see ``IssuedNumber``). ``posted_elsewhere``: documents another
+    device posted (sync); their stock goes in as such (a sale from a batch expired here is
+    kept)."""
     if not drafts:
         return []
     if numbers and len(numbers) != len(drafts):
@@ -254,7 +258,7 @@ def post_documents_in(
     ]
     voucher_ids = _post_vouchers(uow, profile, ready)
     docs = _insert_documents(uow, ready, voucher_ids)
-    warnings = _post_stock(uow, docs, [r.draft for r in ready])
+    warnings = _post_stock(uow, docs, [r.draft for r in ready], posted_elsewhere=posted_elsewhere)
     _insert_tenders(uow, [(doc, r.tenders) for doc, r in zip(docs, ready, strict=True)])
     numbering.save()
     received.save()
@@ -694,7 +698,11 @@ def document_line_rows(
 
 
 def _post_stock(
-    uow: UnitOfWork, docs: Sequence[PostedDocument], drafts: Sequence[DocumentDraft]
+    uow: UnitOfWork,
+    docs: Sequence[PostedDocument],
+    drafts: Sequence[DocumentDraft],
+    *,
+    posted_elsewhere: bool = False,
 ) -> list[tuple[str, ...]]:
     """The stock moves of the batch's documents (one entry each), warnings per document."""
     entries: dict[int, StockEntry] = {}
@@ -704,7 +712,9 @@ def _post_stock(
             entries[index] = entry
     warnings: list[tuple[str, ...]] = [() for _ in docs]
     if entries:
-        posted = post_stock_entries_in(uow, list(entries.values()))
+        posted = post_stock_entries_in(
+            uow, list(entries.values()), posted_elsewhere=posted_elsewhere
+        )
         for index, stock in zip(entries, posted, strict=True):
             warnings[index] = stock.warnings
     return warnings
@@ -939,31 +949,45 @@ def record_irn(company: Company, document_id: DocumentId, irn: Irn) -> None:
 
     The IRN is the SHA-256 of the supplier's GSTIN, year, type and number (64 hex characters);
     once given it never changes, so a second, different one is refused."""
+    with company.unit_of_work() as uow:
+        record_irn_in(uow, document_id, irn)
+        uow.commit()
+
+
+def record_irn_in(
+    uow: UnitOfWork, document_id: DocumentId, irn: Irn, *, replaces: str | None = None
+) -> None:
+    """``record_irn`` inside the caller's unit of work (sync applies a received IRN with the
+    rest of its page); the caller commits. The same IRN again changes nothing.
+
+    ``replaces`` (sync only): the IRN this one takes the place of. Two devices that recorded
+    different IRNs offline keep the one recorded first, on both; the audit row keeps the one
+    replaced, and sync's conflict list shows both."""
     text = irn.irn.strip().lower()
     if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
         raise ValidationError("An IRN is 64 characters of 0-9 and a-f; copy it from the portal.")
     if not irn.signed_qr.strip():
         raise ValidationError("Paste the signed QR code text too; it is printed on the invoice.")
-    with company.unit_of_work() as uow:
-        require(uow.actor, Permission.BILL)
-        doc = queries.document(uow.conn, document_id)
-        if not (doc.kind.outward and doc.is_b2b) or doc.cancelled:
-            raise ValidationError(f"{doc.number} is not a live B2B document; it takes no IRN.")
-        if irn.ack_date < doc.doc_date:
-            raise ValidationError(f"The acknowledgement cannot be dated before {doc.number}.")
-        if doc.irn is not None:
-            if doc.irn.irn == text:
-                return
-            raise Conflict(f"{doc.number} already has IRN {doc.irn.irn[:12]}…; it cannot change.")
-        uow.conn.execute(
-            documents.update()
-            .where(documents.c.id == document_id)
-            .values(
-                irn=text,
-                ack_no=irn.ack_no.strip(),
-                ack_date=irn.ack_date,
-                signed_qr=irn.signed_qr.strip(),
-            )
+    require(uow.actor, Permission.BILL)
+    doc = queries.document(uow.conn, document_id)
+    if not (doc.kind.outward and doc.is_b2b) or doc.cancelled:
+        raise ValidationError(f"{doc.number} is not a live B2B document; it takes no IRN.")
+    if irn.ack_date < doc.doc_date:
+        raise ValidationError(f"The acknowledgement cannot be dated before {doc.number}.")
+    held = doc.irn.irn if doc.irn is not None else None
+    if held == text:
+        return
+    if held is not None and held != replaces:
+        raise Conflict(f"{doc.number} already has IRN {held[:12]}…; it cannot change.")
+    uow.conn.execute(
+        documents.update()
+        .where(documents.c.id == document_id)
+        .values(
+            irn=text,
+            ack_no=irn.ack_no.strip(),
+            ack_date=irn.ack_date,
+            signed_qr=irn.signed_qr.strip(),
         )
-        uow.record("document.irn", "document", document_id, {"irn": text, "ack_no": irn.ack_no})
-        uow.commit()
+    )
+    details = {"irn": text, "ack_no": irn.ack_no} | ({"replaces": held} if held else {})
+    uow.record("document.irn", "document", document_id, details)

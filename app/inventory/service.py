@@ -367,6 +367,50 @@ def add_batch(
     return batch_id
 
 
+def set_batch_dates(
+    company: Company, batch_id: BatchId, mfg_date: date | None, expiry_date: date | None
+) -> None:
+    with company.unit_of_work() as uow:
+        set_batch_dates_in(uow, batch_id, mfg_date, expiry_date)
+        uow.commit()
+
+
+def set_batch_dates_in(
+    uow: UnitOfWork, batch_id: BatchId, mfg_date: date | None, expiry_date: date | None
+) -> None:
+    """Correct a batch's manufacturing and expiry dates (a label misread; sync writes the
+    dates that won on another device). Its moves stay as they are: a sale already made
+    from it is not undone by an earlier expiry."""
+    require(uow.actor, Permission.MANAGE_ITEMS)
+    conn = uow.conn
+    row = conn.execute(
+        select(batches.c.batch_no, batches.c.mfg_date, batches.c.expiry_date).where(
+            batches.c.id == batch_id
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"There is no batch {batch_id}.")
+    if mfg_date and expiry_date and expiry_date < mfg_date:
+        raise ValidationError(f"Batch {row.batch_no} expires before it was made. Check the dates.")
+    if (row.mfg_date, row.expiry_date) == (mfg_date, expiry_date):
+        return
+    conn.execute(
+        update(batches)
+        .where(batches.c.id == batch_id)
+        .values(mfg_date=mfg_date, expiry_date=expiry_date)
+    )
+    uow.record(
+        "batch.update",
+        "batch",
+        batch_id,
+        {
+            "batch": row.batch_no,
+            "mfg": str(mfg_date) if mfg_date else None,
+            "expiry": str(expiry_date) if expiry_date else None,
+        },
+    )
+
+
 # Stock moves -----------------------------------------------------------------------------
 
 
@@ -388,22 +432,43 @@ def post_stock_in(
 
 
 def post_stock_entries_in(
-    uow: UnitOfWork, entries: Sequence[StockEntry], *, allow_expired: bool = False
+    uow: UnitOfWork,
+    entries: Sequence[StockEntry],
+    *,
+    allow_expired: bool = False,
+    posted_elsewhere: bool = False,
 ) -> list[PostedStock]:
     """``post_stock_in`` for many documents at once (billing's bulk posting): the checks
     read once for all of them and each table takes one insert, with the same refusals and
-    warnings as posting the entries one after another."""
+    warnings as posting the entries one after another.
+
+    ``posted_elsewhere``: documents another device already posted (sync). A sale from a batch
+    expired here is kept: the expiry was checked, or the owner allowed it, where it was
+    sold, and the batch's dates may have changed since."""
     for kind in sorted({entry.kind for entry in entries}):
         require(uow.actor, Permission.BILL if kind in _COUNTER_KINDS else Permission.POST_VOUCHERS)
     for entry in entries:
         check_entry(entry)
-    return _write_entries(uow, entries, allow_expired=allow_expired, reversal=False)
+    return _write_entries(
+        uow, entries, allow_expired=allow_expired, reversal=False, posted_elsewhere=posted_elsewhere
+    )
 
 
 def _write_entry(
-    uow: UnitOfWork, entry: StockEntry, *, allow_expired: bool, reversal: bool
+    uow: UnitOfWork,
+    entry: StockEntry,
+    *,
+    allow_expired: bool,
+    reversal: bool,
+    posted_elsewhere: bool,
 ) -> PostedStock:
-    return _write_entries(uow, [entry], allow_expired=allow_expired, reversal=reversal)[0]
+    return _write_entries(
+        uow,
+        [entry],
+        allow_expired=allow_expired,
+        reversal=reversal,
+        posted_elsewhere=posted_elsewhere,
+    )[0]
 
 
 # Built once: a sale at the counter runs each of these, and building a statement costs more
@@ -429,18 +494,35 @@ _BALANCES_OF = select(
 
 
 def _write_entries(
-    uow: UnitOfWork, entries: Sequence[StockEntry], *, allow_expired: bool, reversal: bool
+    uow: UnitOfWork,
+    entries: Sequence[StockEntry],
+    *,
+    allow_expired: bool,
+    reversal: bool,
+    posted_elsewhere: bool = False,
 ) -> list[PostedStock]:
     if len(entries) > 1 and any(move.serials for entry in entries for move in entry.moves):
         # A serial's place is checked after each entry that moves it: one entry at a time.
         return [
-            _write_entry(uow, entry, allow_expired=allow_expired, reversal=reversal)
+            _write_entry(
+                uow,
+                entry,
+                allow_expired=allow_expired,
+                reversal=reversal,
+                posted_elsewhere=posted_elsewhere,
+            )
             for entry in entries
         ]
     if not entries:
         return []
     conn = uow.conn
-    known, expired_in = _check_entries(uow, entries, allow_expired=allow_expired, reversal=reversal)
+    known, expired_in = _check_entries(
+        uow,
+        entries,
+        allow_expired=allow_expired,
+        reversal=reversal,
+        posted_elsewhere=posted_elsewhere,
+    )
     next_id = int(conn.execute(_MAX_MOVE_ID).scalar() or 0) + 1
     now = _now()
     move_rows: list[dict[str, Any]] = []
@@ -510,7 +592,12 @@ def _write_entries(
 
 
 def _check_entries(
-    uow: UnitOfWork, entries: Sequence[StockEntry], *, allow_expired: bool, reversal: bool
+    uow: UnitOfWork,
+    entries: Sequence[StockEntry],
+    *,
+    allow_expired: bool,
+    reversal: bool,
+    posted_elsewhere: bool = False,
 ) -> tuple[dict[int, _ItemFacts], list[list[str]]]:
     """Dates, items, godowns, batches and serials of every entry, each read once; returns
     the items and, per entry, the expired batches the owner allowed it to sell from."""
@@ -524,7 +611,7 @@ def _check_entries(
     expired_in: list[list[str]] = []
     for entry in entries:
         expired = _check_lines(entry, known, batch_rows, reversal=reversal)
-        if expired:
+        if expired and not posted_elsewhere:
             if not allow_expired:
                 raise ExpiredBatch(
                     f"{expired[0]} expired before {entry.move_date:%d-%m-%Y}; it cannot be "
@@ -772,7 +859,7 @@ def reverse_stock_in(uow: UnitOfWork, source_kind: str, source_id: str, on: date
         for row in reversed(rows)  # a transfer's inward leg leaves before the outward returns
     )
     entry = StockEntry(kind, on, source_kind, source_id, moves)
-    return _write_entry(uow, entry, allow_expired=True, reversal=True)
+    return _write_entry(uow, entry, allow_expired=True, reversal=True, posted_elsewhere=False)
 
 
 # Inventory's own documents ---------------------------------------------------------------

@@ -24,16 +24,23 @@ What travels (sync-design.md §7.1):
   (item by shop-wide id, godown by name, quantity, value), insert-only; re-posted through
   inventory. A count travels as the differences it found, not the figures counted.
 * ``stock_reversals``: such an entry reversed (its moves undone by opposite ones).
+* ``irns``: a sales document's e-invoice details (IRN, acknowledgement, signed QR) under
+  the document's shop-wide id, recorded once after posting (the document never changes).
 * ``parties``, ``items``, ``godowns`` and ``accounts``: master data, one ``set`` op per
   changed field (per-field LWW). An item's barcodes, other units and price lists are three
   fields of it (``item_details``), each the whole sorted list. An account travels when a
   user made it (not a party's own, which comes with its party, nor one playing a role, which
   every device makes alike when first needed), by its name and its group's name, never by a
   local id.
-* ``openings``: a party's opening balance and the opening stock of an item in a godown on a
-  day, each one LWW value under a key that names them shop-wide (``opening_key``). The value
-  is the whole opening (not the change), so whichever write wins, every device ends with the
-  same figure; it is re-made there through billing or inventory, never copied as rows.
+* ``batches``: master data under a key that names the batch the same on every device, its
+  item's shop-wide id and its number (``batch_key``); its fields are its manufacturing and
+  expiry dates. A document's line and a stock entry's move name their batch by its number
+  (their item is the line's), never by a local id.
+* ``openings``: a party's opening balance and the opening stock of an item (of a batch) in a
+  godown on a day, each one LWW value under a key that names them shop-wide
+  (``opening_key``). The value is the whole opening (not the change), so whichever write
+  wins, every device ends with the same figure; it is re-made there through billing or
+  inventory, never copied as rows.
 """
 
 from __future__ import annotations
@@ -92,16 +99,27 @@ from sync.clock import HybridClock, Timestamp
 from sync.merge import Change, DocOp, JsonValue, Op, SetOp, SyncSchema, encode_change
 
 OPENINGS = "openings"
+BATCHES = "batches"
 STOCK_ENTRIES = "stock_entries"
 STOCK_REVERSALS = "stock_reversals"
+IRNS = "irns"
 SCHEMA = SyncSchema(
     # 2: settlements and hand-entered vouchers; 3: godowns, ledger accounts and openings;
-    # 4: stock entries (transfers, adjustments, counts) and items' barcodes, units, prices
-    version=4,
+    # 4: stock entries (transfers, adjustments, counts) and items' barcodes, units, prices;
+    # 5: batches, and documents, stock entries and opening stock with batch lines; IRNs
+    version=5,
     documents=frozenset(
-        {"documents", "cancellations", "settlements", "vouchers", STOCK_ENTRIES, STOCK_REVERSALS}
+        {
+            "documents",
+            "cancellations",
+            "settlements",
+            "vouchers",
+            STOCK_ENTRIES,
+            STOCK_REVERSALS,
+            IRNS,
+        }
     ),
-    master=frozenset({"parties", "items", "godowns", "accounts", OPENINGS}),
+    master=frozenset({"parties", "items", "godowns", "accounts", BATCHES, OPENINGS}),
 )
 # Master tables with a local row (and a ``name``) for each shop-wide id.
 MASTER: dict[str, Table] = {
@@ -118,6 +136,7 @@ MAX_OPS = 400  # ops per change, so an envelope stays far below the service's si
 _PARTY_ACTIONS = {"party.add", "party.update"}
 _ITEM_ACTIONS = {"item.add", "item.update", "item.activate", "item.deactivate"}
 _ACCOUNT_ACTIONS = {"account.add", "account.rename"}
+_BATCH_ACTIONS = {"batch.add", "batch.update"}
 _PARTY_OPENING = "party.opening"
 STOCK_JOURNAL = "stock journal"  # inventory's source kind for opening stock, counts ...
 
@@ -317,6 +336,8 @@ def _master_ops(
     conn: Connection, name: str, row_id: int, device: str, stamp: Timestamp
 ) -> list[Op]:
     """A ``set`` op for each field that differs from the last synced value."""
+    if name == BATCHES:
+        return _batch_ops(conn, row_id, device, stamp)
     values = _master_values(conn, name, row_id)
     if values is None:
         return []
@@ -363,6 +384,86 @@ def _synced(conn: Connection, name: str, gid: str) -> bool:
     return found is not None
 
 
+# ---------------------------------------------------------------- batches
+
+
+def batch_key(item_gid: str, batch_no: str) -> str:
+    """A batch shop-wide: its item's shop-wide id and its number, matched as inventory
+    matches batch numbers (trimmed, case kept), so batch B-17 of an item is one batch on
+    every device, whatever its local id."""
+    return canonical_json(["batch", item_gid, batch_no.strip()])
+
+
+def batch_key_parts(key: str) -> tuple[str, str]:
+    """(item gid, batch number) of a ``batch_key``."""
+    parts = json.loads(key)
+    if not (isinstance(parts, list) and len(parts) == 3 and parts[0] == "batch"):
+        raise ValueError(f"{key!r} names no batch.")
+    return str(parts[1]), str(parts[2])
+
+
+_BATCH = select(
+    batches.c.item_id, batches.c.batch_no, batches.c.mfg_date, batches.c.expiry_date
+).where(batches.c.id == bindparam("id"))
+
+
+def _batch_ops(
+    conn: Connection, batch_id: int, device: str, stamp: Timestamp, *, with_item: bool = True
+) -> list[Op]:
+    """A batch's changed dates under its ``batch_key``, its item first (usually already
+    synced, so nothing) so that a receiver knows what the batch is of."""
+    row = conn.execute(_BATCH, {"id": batch_id}).first()
+    if row is None:
+        return []
+    ops = _master_ops(conn, "items", row.item_id, device, stamp) if with_item else []
+    key = batch_key(gid_for(conn, "items", row.item_id, device), row.batch_no)
+    values = {"mfg_date": to_json(row.mfg_date), "expiry_date": to_json(row.expiry_date)}
+    return ops + _set_ops(conn, BATCHES, key, values, stamp)
+
+
+_DOCUMENT_BATCHES = (
+    select(document_lines.c.document_id, document_lines.c.batch_id)
+    .where(
+        document_lines.c.document_id.in_(bindparam("ids", expanding=True)),
+        document_lines.c.batch_id.is_not(None),
+    )
+    .distinct()
+)
+_ENTRY_BATCHES = (
+    select(stock_moves.c.source_id, stock_moves.c.batch_id)
+    .where(
+        stock_moves.c.source_kind == STOCK_JOURNAL,
+        stock_moves.c.source_id.in_(bindparam("ids", expanding=True)),
+        stock_moves.c.batch_id.is_not(None),
+    )
+    .distinct()
+)
+
+
+def named_batches(conn: Connection, doc_ids: list[int], journal_ids: list[int]) -> set[int]:
+    """The batches these documents' lines and stock entries' moves name."""
+    named: set[int] = set()
+    for query, ids in (
+        (_DOCUMENT_BATCHES, doc_ids),
+        (_ENTRY_BATCHES, [str(i) for i in journal_ids]),
+    ):
+        for start in range(0, len(ids), 900):  # SQLite's limit on bound parameters
+            named.update(r[1] for r in conn.execute(query, {"ids": ids[start : start + 900]}))
+    return named
+
+
+def named_batch_ops(
+    conn: Connection, batch_ids: set[int], device: str, stamp: Timestamp
+) -> list[Op]:
+    """Ops for those of these batches whose dates never travelled (made before batches
+    synced): they go first in a change whose lines name them, so the receiver has the
+    batch a line names. Nothing for a batch already synced."""
+    ops: list[Op] = []
+    for batch_id in sorted(batch_ids):
+        ops.extend(_batch_ops(conn, batch_id, device, stamp, with_item=False))
+    return ops
+
+
 # ---------------------------------------------------------------- openings
 
 
@@ -370,14 +471,17 @@ def party_opening_key(party_gid: str) -> str:
     return canonical_json(["party", party_gid])
 
 
-def stock_opening_key(item_gid: str, godown: str, on: date) -> str:
-    """An item's opening stock in a godown on a day. The godown goes by name, as on a
-    document's line: "Main Godown" is one godown on every device, whatever its local id."""
-    return canonical_json(["stock", item_gid, godown.casefold(), on.isoformat()])
+def stock_opening_key(item_gid: str, godown: str, on: date, batch_no: str | None = None) -> str:
+    """An item's opening stock in a godown on a day (of one batch, by its number). The
+    godown goes by name, as on a document's line: "Main Godown" is one godown on every
+    device, whatever its local id."""
+    parts = ["stock", item_gid, godown.casefold(), on.isoformat()]
+    return canonical_json(parts if batch_no is None else [*parts, batch_no.strip()])
 
 
 def opening_key(key: str) -> list[str]:
-    """A key's parts: ["party", party gid] or ["stock", item gid, godown, day]."""
+    """A key's parts: ["party", party gid] or ["stock", item gid, godown, day], with the
+    batch number last for a batch's opening stock."""
     parts = json.loads(key)
     if not (isinstance(parts, list) and parts and parts[0] in ("party", "stock")):
         raise ValueError(f"{key!r} names no opening balance or opening stock.")
@@ -392,7 +496,7 @@ _OPENING_MOVES = (
         stock_moves.c.item_id == bindparam("item"),
         stock_moves.c.godown_id == bindparam("godown"),
         stock_moves.c.move_date == bindparam("on"),
-        stock_moves.c.batch_id.is_(None),
+        stock_moves.c.batch_id.is_not_distinct_from(bindparam("batch")),
     )
     .order_by(stock_moves.c.id)
 )
@@ -401,12 +505,13 @@ PAISE = Decimal("0.01")
 
 
 def opening_stock(
-    conn: Connection, item_id: int, godown_id: int, on: date
+    conn: Connection, item_id: int, godown_id: int, on: date, batch_id: int | None = None
 ) -> tuple[dict[str, tuple[Decimal, Decimal]], Decimal, Decimal]:
-    """The opening journals standing for an item in a godown on a day (batch lines aside:
-    batches do not sync), each with its (qty, value) for them, and the totals. A journal
+    """The opening journals standing for an item (of one batch, or without one) in a
+    godown on a day, each with its (qty, value) for them, and the totals. A journal
     reversed by ``reverse_stock_in`` has its opposite moves under the same source."""
-    moves = conn.execute(_OPENING_MOVES, {"item": item_id, "godown": godown_id, "on": on}).all()
+    params = {"item": item_id, "godown": godown_id, "on": on, "batch": batch_id}
+    moves = conn.execute(_OPENING_MOVES, params).all()
     reversed_ = {m.source_id for m in moves if m.qty < 0}
     standing: dict[str, tuple[Decimal, Decimal]] = {}
     for m in moves:
@@ -424,16 +529,21 @@ def stock_opening_value(qty: Decimal, value: Decimal) -> JsonValue:
 
 _OPENING_KEYS = (
     select(stock_moves.c.item_id, stock_moves.c.godown_id, stock_moves.c.move_date)
-    .add_columns(godowns.c.name.label("godown"))
+    .add_columns(godowns.c.name.label("godown"), stock_moves.c.batch_id, batches.c.batch_no)
     .join(godowns, godowns.c.id == stock_moves.c.godown_id)
+    .outerjoin(batches, batches.c.id == stock_moves.c.batch_id)
     .where(
         stock_moves.c.kind == MoveKind.OPENING.value,
         stock_moves.c.source_kind == STOCK_JOURNAL,
         stock_moves.c.source_id.in_(bindparam("sources", expanding=True)),
-        stock_moves.c.batch_id.is_(None),
     )
     .distinct()
-    .order_by(stock_moves.c.item_id, stock_moves.c.godown_id, stock_moves.c.move_date)
+    .order_by(
+        stock_moves.c.item_id,
+        stock_moves.c.godown_id,
+        stock_moves.c.move_date,
+        stock_moves.c.batch_id,
+    )
 )
 
 
@@ -454,9 +564,11 @@ def _opening_ops(conn: Connection, touched: _Touched, device: str, stamp: Timest
     for row in keys:
         ops.extend(_master_ops(conn, "items", row.item_id, device, stamp))
         ops.extend(_master_ops(conn, "godowns", row.godown_id, device, stamp))
-        _, qty, value = opening_stock(conn, row.item_id, row.godown_id, row.move_date)
+        if row.batch_id is not None:
+            ops.extend(_batch_ops(conn, row.batch_id, device, stamp, with_item=False))
+        _, qty, value = opening_stock(conn, row.item_id, row.godown_id, row.move_date, row.batch_id)
         item_gid = gid_for(conn, "items", row.item_id, device)
-        key = stock_opening_key(item_gid, row.godown, row.move_date)
+        key = stock_opening_key(item_gid, row.godown, row.move_date, row.batch_no)
         ops.extend(_set_ops(conn, OPENINGS, key, {"stock": stock_opening_value(qty, value)}, stamp))
     return ops
 
@@ -497,8 +609,9 @@ _WALK_IN = (
 _IDS: BindParameter[Any] = bindparam("ids", expanding=True)
 _DOCUMENTS = select(documents).where(documents.c.id.in_(_IDS))
 _DOCUMENT_LINES = (
-    select(document_lines, godowns.c.name.label("godown_name"))
+    select(document_lines, godowns.c.name.label("godown_name"), batches.c.batch_no)
     .outerjoin(godowns, godowns.c.id == document_lines.c.godown_id)
+    .outerjoin(batches, batches.c.id == document_lines.c.batch_id)
     .where(document_lines.c.document_id.in_(_IDS))
     .order_by(document_lines.c.document_id, document_lines.c.line_no)
 )
@@ -582,7 +695,7 @@ def _line_body(line: Any, gid: dict[tuple[str, int], str]) -> dict[str, JsonValu
         "price_includes_tax": line.price_includes_tax,
         "taxability": line.taxability,
         "godown": line.godown_name,
-        "batch": line.batch_id,
+        "batch": line.batch_no,  # by number: with the line's item, the batch shop-wide
     }
 
 
@@ -645,6 +758,63 @@ def _cancellation(conn: Connection, doc_id: int, device: str, reason: str) -> Do
         ).scalar()
     gid = gid_for(conn, "documents", doc_id, device)
     return DocOp("cancellations", gid, {"on": to_json(on), "reason": reason})
+
+
+_IRN_OF = select(
+    documents.c.number,
+    documents.c.irn,
+    documents.c.ack_no,
+    documents.c.ack_date,
+    documents.c.signed_qr,
+)
+
+
+def _irn(conn: Connection, doc_id: int, device: str, stamp: Timestamp) -> DocOp | None:
+    """A document's IRN as it travels, under the document's shop-wide id (its number too,
+    so that a device still waiting for the document can say which). Its stamp is kept: two
+    devices that recorded different IRNs offline keep the earlier on both (``irn_stamp``)."""
+    row = conn.execute(_IRN_OF.where(documents.c.id == doc_id)).first()
+    if row is None or row.irn is None:
+        return None
+    gid = gid_for(conn, "documents", doc_id, device)
+    keep_irn_stamp(conn, gid, row.irn, stamp)
+    body: dict[str, JsonValue] = {
+        "number": row.number,
+        "irn": row.irn,
+        "ack_no": row.ack_no,
+        "ack_date": to_json(row.ack_date),
+        "signed_qr": row.signed_qr,
+    }
+    return DocOp(IRNS, gid, body)
+
+
+def irn_stamp(conn: Connection, gid: str) -> Timestamp | None:
+    """When the IRN this device holds for a document was recorded (the stamp of the change
+    that carried it); None for one that never travelled."""
+    found = conn.execute(
+        select(sync_fields.c.hlc).where(
+            sync_fields.c.tbl == IRNS, sync_fields.c.gid == gid, sync_fields.c.field == "irn"
+        )
+    ).scalar()
+    return None if found is None else Timestamp.parse(found)
+
+
+def keep_irn_stamp(conn: Connection, gid: str, irn: str, stamp: Timestamp) -> None:
+    text = canonical_json({"v": irn})
+    stmt = insert(sync_fields).values(tbl=IRNS, gid=gid, field="irn", hlc=stamp.text(), value=text)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[sync_fields.c.tbl, sync_fields.c.gid, sync_fields.c.field],
+            set_={"hlc": stamp.text(), "value": text},
+        )
+    )
+
+
+def irn_label(conn: Connection, gid: str) -> str:
+    """An IRN conflict's record in words: the document's number."""
+    doc_id = local_id(conn, "documents", gid)
+    number = conn.execute(select(documents.c.number).where(documents.c.id == doc_id)).scalar()
+    return f"IRN of {number or gid}"
 
 
 def settlement_body(conn: Connection, settlement_id: int, device: str) -> dict[str, JsonValue]:
@@ -844,6 +1014,15 @@ def _made_by_hand(conn: Connection, account_ids: list[int]) -> set[int]:
     return found
 
 
+def _master_table(action: str) -> str | None:
+    """The master table an audited action of items, godowns or batches changes."""
+    if action in _ITEM_ACTIONS:
+        return "items"
+    if action in _BATCH_ACTIONS:
+        return BATCHES
+    return "godowns" if action.startswith("godown.") else None
+
+
 def _touched(conn: Connection, after: int) -> _Touched:
     rows = conn.execute(_AUDIT_AFTER, {"after": after}).all()
     vouchers_posted = [int(r.entity_id) for r in rows if r.action == "voucher.post"]
@@ -860,6 +1039,8 @@ def _touched(conn: Connection, after: int) -> _Touched:
         elif row.action == "document.cancel":
             reason = str(json.loads(row.details).get("reason", ""))
             posted.append(("cancellations", int(row.entity_id), reason))
+        elif row.action == "document.irn":
+            posted.append((IRNS, int(row.entity_id), ""))
         elif row.action == "settlement.add":
             posted.append(("settlements", int(row.entity_id), ""))
         elif row.action == "voucher.post" and int(row.entity_id) in typed:
@@ -867,10 +1048,8 @@ def _touched(conn: Connection, after: int) -> _Touched:
         elif row.action in _PARTY_ACTIONS or row.action == _PARTY_OPENING:
             master[("parties", int(row.entity_id))] = None
             party_openings[int(row.entity_id)] = None  # a new party may bring one
-        elif row.action in _ITEM_ACTIONS:
-            master[("items", int(row.entity_id))] = None
-        elif row.action.startswith("godown."):
-            master[("godowns", int(row.entity_id))] = None
+        elif (table := _master_table(row.action)) is not None:
+            master[(table, int(row.entity_id))] = None
         elif row.action in _ACCOUNT_ACTIONS and int(row.entity_id) in by_hand:
             master[("accounts", int(row.entity_id))] = None
         elif (journal := _stock_journal(row)) is not None:
@@ -894,9 +1073,12 @@ def _posted_op(
     reason: str,
     device: str,
     documents: dict[int, DocOp],
+    stamp: Timestamp,
 ) -> Op | None:
     if table == "cancellations":
         return _cancellation(conn, row_id, device, reason)
+    if table == IRNS:
+        return _irn(conn, row_id, device, stamp)
     if table == STOCK_ENTRIES:
         first, last = (int(n) for n in reason.split("-"))
         body = stock_entry_body(conn, row_id, first, last, device)
@@ -975,12 +1157,15 @@ def _outbox_rows(
         ops.extend(_master_ops(conn, name, row_id, device, stamp))
     ops.extend(_opening_ops(conn, touched, device, stamp))
     doc_ids = [row_id for table, row_id, _ in touched.posted if table == "documents"]
+    entries = [row_id for table, row_id, _ in touched.posted if table == STOCK_ENTRIES]
+    if doc_ids or entries:
+        ops.extend(named_batch_ops(conn, named_batches(conn, doc_ids, entries), device, stamp))
     documents = document_ops(conn, doc_ids, device) if doc_ids else {}
     for table, row_id, reason in touched.posted:
         if len(ops) >= MAX_OPS:
             rows.append(_outbox_row(seq + len(rows), ops, stamp))
             ops, stamp = [], clock.now()
-        op = _posted_op(conn, table, row_id, reason, device, documents)
+        op = _posted_op(conn, table, row_id, reason, device, documents, stamp)
         if op is not None:
             ops.append(op)
     if ops:
@@ -1024,20 +1209,29 @@ def complete_outbox(conn: Connection, after_seq: int = 0, limit: int = 1_000_000
     if device is None:
         raise RuntimeError("the outbox has rows but the company has no device id")
     wanted = {r.device_seq: json.loads(r.payload)["documents"] for r in later}
-    documents = document_ops(conn, [i for ids in wanted.values() for i in ids], device)
+    doc_ids = [i for ids in wanted.values() for i in ids]
+    documents = document_ops(conn, doc_ids, device)
+    batches_of: dict[int, set[int]] = {}
+    for start in range(0, len(doc_ids), 900):  # SQLite's limit on bound parameters
+        for doc_id, batch_id in conn.execute(
+            _DOCUMENT_BATCHES, {"ids": doc_ids[start : start + 900]}
+        ):
+            batches_of.setdefault(doc_id, set()).add(batch_id)
+    checked: set[int] = set()  # each batch once: after its first row it has been synced
     for r in later:
-        change = Change(
-            r.tx_id,
-            Timestamp.parse(r.hlc),
-            SCHEMA.version,
-            tuple(documents[i] for i in wanted[r.device_seq]),
-        )
+        stamp = Timestamp.parse(r.hlc)
+        ids = wanted[r.device_seq]
+        # A batch made before batches synced travels with the first sale from it.
+        named = {b for i in ids for b in batches_of.get(i, ())} - checked
+        checked |= named
+        ops = [*named_batch_ops(conn, named, device, stamp), *(documents[i] for i in ids)]
+        change = Change(r.tx_id, stamp, SCHEMA.version, tuple(ops))
         conn.execute(
             sync_outbox.update()
             .where(sync_outbox.c.device_seq == r.device_seq)
             .values(
-                kind="doc",
-                key=f"documents/{change.ops[0].id}"[:120],
+                kind="doc" if isinstance(ops[0], DocOp) else "mixed",
+                key=f"{ops[0].table}/{ops[0].id}"[:120],
                 payload=encode_change(change, SCHEMA),
             )
         )
@@ -1072,4 +1266,13 @@ def opening_label(conn: Connection, key: str) -> str:
         (n for n in conn.execute(select(godowns.c.name)).scalars() if n.casefold() == parts[2]),
         parts[2],
     )
-    return f"Opening stock of {name or parts[1]} in {godown} on {parts[3]}"
+    batch = f" batch {parts[4]}" if len(parts) > 4 else ""
+    return f"Opening stock of {name or parts[1]}{batch} in {godown} on {parts[3]}"
+
+
+def batch_label(conn: Connection, key: str) -> str:
+    """A batch's key in words, for the conflict list."""
+    item_gid, batch_no = batch_key_parts(key)
+    item = local_id(conn, "items", item_gid)
+    name = conn.execute(select(items.c.name).where(items.c.id == item)).scalar()
+    return f"Batch {batch_no} of {name or item_gid}"

@@ -23,9 +23,13 @@ from app.storage.company import Company
 from app.storage.settings import write_setting
 from app.storage.uow import UnitOfWork
 from app.syncing.capture import (
+    BATCHES,
+    IRNS,
     MASTER,
     OPENINGS,
     SCHEMA,
+    batch_label,
+    irn_label,
     load_clock,
     local_id,
     opening_label,
@@ -307,7 +311,13 @@ def conflicts(company: Company) -> list[ConflictRow]:
         rows = conn.execute(select(sync_conflicts).order_by(sync_conflicts.c.id)).all()
         result = []
         for r in rows:
-            record = opening_label(conn, r.gid) if r.tbl == OPENINGS else r.gid
+            record = r.gid
+            if r.tbl == OPENINGS:
+                record = opening_label(conn, r.gid)
+            elif r.tbl == BATCHES:
+                record = batch_label(conn, r.gid)
+            elif r.tbl == IRNS:
+                record = irn_label(conn, r.gid)
             table = MASTER.get(r.tbl)
             row_id = local_id(conn, r.tbl, r.gid)
             if table is not None and row_id is not None:

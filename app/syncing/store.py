@@ -13,8 +13,9 @@ applies it later. Applying follows ``sync.merge``'s three decisions:
   a cancellation runs ``cancel_document_in``, a receipt or payment
   ``record_settlement_in``, a hand-entered voucher ``ledger.service.post_in`` (or
   ``reverse_in``), a stock transfer inventory's ``transfer_stock_in``, an adjustment or a
-  count ``adjust_stock_in`` and their reversal ``reverse_stock_in``, all inside the page's
-  unit of work;
+  count ``adjust_stock_in`` and their reversal ``reverse_stock_in``, an IRN
+  ``record_irn_in`` (once per document; of two recorded offline, the earlier everywhere),
+  all inside the page's unit of work;
 * a master-data field is written when its stamp beats the stored one (``field_wins``); a
   concurrent loser goes to ``sync_conflicts``. A new record is made through its owner's
   service; an item (its barcodes, units and price lists too) is written through inventory's
@@ -22,7 +23,9 @@ applies it later. Applying follows ``sync.merge``'s three decisions:
   is a renamed party's own); an opening balance or opening stock that wins is re-made
   through billing or inventory (``set_opening_balance_in``; ``opening_stock_in``,
   ``reverse_stock_in``), so the trial balance and the stock stay derived from vouchers and
-  moves.
+  moves. A batch is made through inventory's ``batch_in`` and its dates changed through
+  ``set_batch_dates_in``; a line or move names its batch by number (with its item), and
+  one naming a batch this device has not received holds its change back until it comes.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from app.billing.model import (
     DocumentId,
     DraftLine,
     Export,
+    Irn,
     PartyDraft,
     PartyId,
     PartyKind,
@@ -58,25 +62,35 @@ from app.billing.service import (
     IssuedNumber,
     cancel_document_in,
     post_documents_in,
+    record_irn_in,
     record_settlement_in,
 )
 from app.billing.tables import parties
 from app.errors import AppError
 from app.gst import Taxability
 from app.inventory import queries as inventory_queries
-from app.inventory.model import GodownId, ItemDraft, ItemId, UnitConversion
+from app.inventory.model import BatchId, GodownId, ItemDraft, ItemId, UnitConversion
 from app.inventory.service import (
     PostedStock,
     StockLine,
     add_godown_in,
     add_items_in,
     adjust_stock_in,
+    batch_in,
     opening_stock_in,
     reverse_stock_in,
+    set_batch_dates_in,
     transfer_stock_in,
     update_item_in,
 )
-from app.inventory.tables import godowns, item_barcodes, items, stock_move_serials, stock_moves
+from app.inventory.tables import (
+    batches,
+    godowns,
+    item_barcodes,
+    items,
+    stock_move_serials,
+    stock_moves,
+)
 from app.ledger import service as ledger
 from app.ledger.model import AccountId, Line, Voucher, VoucherId, VoucherType
 from app.ledger.tables import accounts
@@ -86,15 +100,20 @@ from app.storage.company import Company
 from app.storage.uow import UnitOfWork
 from app.syncing.capture import (
     APPLYING,
+    BATCHES,
+    IRNS,
     LATER,
     MASTER,
     OPENINGS,
     STOCK_ENTRIES,
     STOCK_JOURNAL,
     STOCK_REVERSALS,
+    batch_key_parts,
     complete_outbox,
     from_json,
     gid_for,
+    irn_stamp,
+    keep_irn_stamp,
     local_id,
     master_fields,
     opening_key,
@@ -115,7 +134,7 @@ from sync.client import Membership, Quarantined, Received
 from sync.clock import Timestamp
 from sync.crypto import seal_change
 from sync.errors import SyncError
-from sync.merge import Change, DocOp, JsonValue, SetOp, concurrent, field_wins
+from sync.merge import Change, DocOp, JsonValue, SetOp, concurrent, doc_wins, field_wins
 
 
 class ApplyFailed(AppError):
@@ -292,7 +311,9 @@ class CompanyStore:
                     raise ApplyFailed("a document of the run is already here")
                 drafts = [_draft(conn, body) for body in bodies]
                 numbers = [_issued(body) for body in bodies]
-                posted = post_documents_in(uow, self.company.profile, drafts, numbers)
+                posted = post_documents_in(
+                    uow, self.company.profile, drafts, numbers, posted_elsewhere=True
+                )
                 for op, body, result in zip(ops, bodies, posted, strict=True):
                     _check_issued(body, result.document)
                     conn.execute(
@@ -327,6 +348,8 @@ class CompanyStore:
                 _apply_stock_entry(uow, op)
             elif op.table == STOCK_REVERSALS:
                 _apply_stock_reversal(uow, op)
+            elif op.table == IRNS:
+                self._apply_irn(uow, op, change.hlc)
             else:
                 raise ApplyFailed(
                     f"This version of Bahi cannot apply a {op.table} change yet; it is kept "
@@ -343,6 +366,48 @@ class CompanyStore:
             raise ApplyFailed(f"The cancellation of document {op.id} has no date.")
         reason = str(op.body.get("reason", "")) or "Cancelled on another device"
         cancel_document_in(uow, self.company.profile, doc_id, date.fromisoformat(on), reason)
+
+    def _apply_irn(self, uow: UnitOfWork, op: DocOp, stamp: Timestamp) -> None:
+        """An IRN recorded on another device, through billing's ``record_irn_in``, whose
+        checks hold here (a live B2B outward document, acknowledged on or after its date).
+        Once per document: the same IRN again changes nothing. Two devices that recorded
+        different IRNs offline keep the one recorded first (the earlier stamp, as
+        ``sync.merge.doc_wins`` decides an id clash) on both, and each logs the other as a
+        conflict: the device whose own IRN lost has it replaced, never silently."""
+        conn = uow.conn
+        body: Any = op.body
+        found = local_id(conn, "documents", op.id)
+        if found is None:
+            raise ApplyFailed(
+                f"The IRN of {body.get('number') or 'document ' + op.id} is for a document "
+                "that has not reached this device yet; it is applied at the sync that brings "
+                "the document."
+            )
+        doc_id = DocumentId(found)
+        irn = Irn(
+            str(body["irn"]).strip().lower(),
+            str(body["ack_no"]),
+            date.fromisoformat(str(body["ack_date"])),
+            str(body["signed_qr"]),
+        )
+        held = billing_queries.document(conn, doc_id).irn
+        held_at = irn_stamp(conn, op.id)
+        if held is None or held.irn == irn.irn:
+            if held is None:
+                record_irn_in(uow, doc_id, irn)
+            # The earliest stamp of the IRN held, so a third device's IRN is judged alike here.
+            if held_at is None or stamp < held_at:
+                keep_irn_stamp(conn, op.id, irn.irn, stamp)
+            return
+        # One that never travelled (recorded before IRNs synced) counts as the oldest.
+        held_at = held_at or Timestamp(0, 0, self.device_id)
+        wins = doc_wins(held_at, stamp)
+        if wins:
+            record_irn_in(uow, doc_id, irn, replaces=held.irn)
+            keep_irn_stamp(conn, op.id, irn.irn, stamp)
+        kept, lost = (irn.irn, held.irn) if wins else (held.irn, irn.irn)
+        kept_at, lost_at = (stamp, held_at) if wins else (held_at, stamp)
+        _log_conflict(conn, IRNS, op.id, "irn", (kept, kept_at), (lost, lost_at))
 
     def _apply_settlement(self, uow: UnitOfWork, op: DocOp) -> None:
         """A receipt or payment re-posted through billing: its voucher and allocations are
@@ -402,6 +467,8 @@ class CompanyStore:
         for (table_name, gid), values in pending.items():
             if table_name == "items":
                 _write_item(uow, gid, values, stamp, self.device_id)
+            elif table_name == BATCHES:
+                _write_batch(uow, gid, values)
             else:
                 self._write_master(uow, table_name, gid, values)
         pending.clear()
@@ -475,7 +542,9 @@ class CompanyStore:
         item = ItemId(_need(conn, "items", parts[1], "item"))
         godown = _godown_named(conn, parts[2])
         on = date.fromisoformat(parts[3])
-        _set_opening_stock(uow, item, godown, on, Decimal(stock["qty"]), Decimal(stock["value"]))
+        batch = _batch_here(conn, item, parts[4], "An opening stock") if len(parts) > 4 else None
+        qty, value = Decimal(stock["qty"]), Decimal(stock["value"])
+        _set_opening_stock(uow, item, godown, on, qty, value, batch)
 
     # ------------------------------------------------------------ documents
 
@@ -486,7 +555,11 @@ class CompanyStore:
         body = op.body
         draft = _draft(conn, body)
         number = _issued(body) if isinstance(body.get("series"), dict) else None
-        posted = post_documents_in(uow, self.company.profile, [draft], [number])[0].document
+        # A sale made there is a fact here: a batch expired by this device's dates (its
+        # expiry changed since, or the owner allowed it there) does not refuse it.
+        posted = post_documents_in(
+            uow, self.company.profile, [draft], [number], posted_elsewhere=True
+        )[0].document
         _check_issued(body, posted)
         conn.execute(sync_ids.insert().values(tbl="documents", gid=op.id, local_id=posted.id))
 
@@ -615,17 +688,13 @@ def _field_op(conn: Connection, op: SetOp, stamp: Timestamp) -> bool:
         assert row is not None and current is not None
         kept, lost = (incoming, row.value) if wins else (row.value, incoming)
         kept_at, lost_at = (stamp, current) if wins else (current, stamp)
-        conn.execute(
-            sync_conflicts.insert().values(
-                tbl=op.table,
-                gid=op.id,
-                field=op.field,
-                kept=json.dumps(json.loads(kept)["v"]),
-                kept_hlc=kept_at.text(),
-                lost=json.dumps(json.loads(lost)["v"]),
-                lost_hlc=lost_at.text(),
-                at=_now(),
-            )
+        _log_conflict(
+            conn,
+            op.table,
+            op.id,
+            op.field,
+            (json.loads(kept)["v"], kept_at),
+            (json.loads(lost)["v"], lost_at),
         )
     if wins:
         stmt = insert(sync_fields).values(
@@ -673,15 +742,19 @@ def _draft(conn: Connection, body: Any) -> DocumentDraft:
     lines = []
     for line in body["lines"]:
         godown = line.get("godown")
+        item = _need(conn, "items", line["item"], "item") if line["item"] else None
+        batch = None
         if line.get("batch"):
-            raise ApplyFailed("Documents with batch lines do not sync yet.")
+            if item is None:
+                raise ApplyFailed(f"Document {body['number']} has a batch on a line without item.")
+            batch = _batch_here(conn, ItemId(item), line["batch"], f"Document {body['number']}")
         lines.append(
             DraftLine(
                 description=line["description"],
                 qty=Decimal(line["qty"]),
                 unit_price=Decimal(line["unit_price"]),
                 gst_rate=Decimal(line["gst_rate"]),
-                item_id=_need(conn, "items", line["item"], "item") if line["item"] else None,
+                item_id=item,
                 hsn=line["hsn"],
                 uqc=line["uqc"],
                 discount_pct=Decimal(line["discount_pct"]),
@@ -689,6 +762,7 @@ def _draft(conn: Connection, body: Any) -> DocumentDraft:
                 price_includes_tax=bool(line["price_includes_tax"]),
                 taxability=Taxability(line["taxability"]),
                 godown_id=godown_ids[godown.casefold()] if godown else None,
+                batch_id=batch,
             )
         )
     walk_in = None
@@ -755,19 +829,26 @@ def _godown_named(conn: Connection, name: str) -> GodownId:
 
 
 def _set_opening_stock(
-    uow: UnitOfWork, item: ItemId, godown: GodownId, on: date, qty: Decimal, value: Decimal
+    uow: UnitOfWork,
+    item: ItemId,
+    godown: GodownId,
+    on: date,
+    qty: Decimal,
+    value: Decimal,
+    batch: BatchId | None = None,
 ) -> None:
-    """Make the opening stock of ``item`` in ``godown`` on ``on`` (qty, value) through
-    inventory's services. More goods at no less value is one more opening journal; anything
-    else reverses the journals standing for it (moves are never edited) and posts them again
-    with this item's line at its new figure and their other lines as they were."""
+    """Make the opening stock of ``item`` (of ``batch``) in ``godown`` on ``on`` (qty,
+    value) through inventory's services. More goods at no less value is one more opening
+    journal; anything else reverses the journals standing for it (moves are never edited)
+    and posts them again with this line at its new figure and their other lines as they
+    were."""
     conn = uow.conn
-    standing, have_qty, have_value = opening_stock(conn, item, godown, on)
+    standing, have_qty, have_value = opening_stock(conn, item, godown, on, batch)
     more, dearer = qty - have_qty, value - have_value
     if more == 0 and dearer == 0:
         return
     if more > 0 and dearer >= 0:
-        opening_stock_in(uow, godown, [StockLine(item, more, value=dearer)], on)
+        opening_stock_in(uow, godown, [StockLine(item, more, batch, value=dearer)], on)
         return
     again: list[StockLine] = []
     for source in standing:
@@ -793,12 +874,65 @@ def _set_opening_stock(
                 ItemId(m.item_id), m.qty, m.batch_id, tuple(sorted(serials.get(m.id, []))), m.value
             )
             for m in moves
-            if not (m.item_id == item and m.batch_id is None)
+            if not (m.item_id == item and m.batch_id == batch)
         ]
     if qty > 0:
-        again.append(StockLine(item, qty, value=value))
+        again.append(StockLine(item, qty, batch, value=value))
     if again:
         opening_stock_in(uow, godown, again, on)
+
+
+# ---------------------------------------------------------------- batches
+
+
+def _batch_here(conn: Connection, item: ItemId, batch_no: object, what: str) -> BatchId:
+    """The local batch a received line names by its number (its item is the line's),
+    matched as inventory matches batch numbers."""
+    if not isinstance(batch_no, str):
+        # Before version 5 a document's line named its batch by the sender's own id.
+        raise ApplyFailed(
+            f"{what} was sent by an older Bahi that named its batch by that device's own "
+            "number, which means nothing here; enter it on this device by hand."
+        )
+    found = conn.execute(
+        select(batches.c.id).where(
+            batches.c.item_id == item, batches.c.batch_no == batch_no.strip()
+        )
+    ).scalar()
+    if found is None:
+        name = conn.execute(select(items.c.name).where(items.c.id == item)).scalar()
+        raise ApplyFailed(
+            f"{what} names batch {batch_no} of {name}, which has not reached this device "
+            "yet; it is applied at the sync that brings the batch."
+        )
+    return BatchId(int(found))
+
+
+def _write_batch(uow: UnitOfWork, key: str, values: dict[str, JsonValue]) -> None:
+    """A batch's winning dates, through inventory: ``batch_in`` makes a batch new here,
+    ``set_batch_dates_in`` changes one (the checks of either apply: a merge whose expiry
+    falls before its manufacture is held back until the batch is saved again)."""
+    conn = uow.conn
+    item_gid, batch_no = batch_key_parts(key)
+    item_id = local_id(conn, "items", item_gid)
+    if item_id is None:
+        raise ApplyFailed(
+            f"Batch {batch_no} is of item {item_gid}, which has not reached this device yet."
+        )
+    row = conn.execute(
+        select(batches.c.id, batches.c.mfg_date, batches.c.expiry_date).where(
+            batches.c.item_id == item_id, batches.c.batch_no == batch_no
+        )
+    ).first()
+    kept = (None, None) if row is None else (row.mfg_date, row.expiry_date)
+    mfg, expiry = (
+        from_json(batches, field, values[field]) if field in values else old
+        for field, old in zip(("mfg_date", "expiry_date"), kept, strict=True)
+    )
+    if row is None:
+        batch_in(uow, ItemId(item_id), batch_no, mfg, expiry)
+    else:
+        set_batch_dates_in(uow, BatchId(row.id), mfg, expiry)
 
 
 # ---------------------------------------------------------------- items
@@ -920,34 +1054,42 @@ def _claim_barcodes(
         if held_at is not None and held_at > stamp:
             before = list(kept)
             kept.remove(code)
-            _log_lost_codes(conn, gid, kept, held_at, before, stamp)
+            _log_conflict(conn, "items", gid, "barcodes", (kept, held_at), (before, stamp))
             continue
         # Codes that never travelled (given before this version) count as the oldest write.
         other = _item_draft(conn, holder)
         remaining = tuple(c for c in other.barcodes if c != code)
         update_item_in(uow, ItemId(holder), replace(other, barcodes=remaining))
         lost_at = held_at or Timestamp(0, 0, device)
-        _log_lost_codes(conn, holder_gid, list(remaining), stamp, list(other.barcodes), lost_at)
+        _log_conflict(
+            conn,
+            "items",
+            holder_gid,
+            "barcodes",
+            (list(remaining), stamp),
+            (list(other.barcodes), lost_at),
+        )
     return tuple(kept)
 
 
-def _log_lost_codes(
+def _log_conflict(
     conn: Connection,
+    table: str,
     gid: str,
-    kept: list[str],
-    kept_at: Timestamp,
-    lost: list[str],
-    lost_at: Timestamp,
+    field: str,
+    kept: tuple[Any, Timestamp],
+    lost: tuple[Any, Timestamp],
 ) -> None:
+    """One row of the conflict log: the value kept and the one lost, each with its stamp."""
     conn.execute(
         sync_conflicts.insert().values(
-            tbl="items",
+            tbl=table,
             gid=gid,
-            field="barcodes",
-            kept=json.dumps(kept),
-            kept_hlc=kept_at.text(),
-            lost=json.dumps(lost),
-            lost_hlc=lost_at.text(),
+            field=field,
+            kept=json.dumps(kept[0]),
+            kept_hlc=kept[1].text(),
+            lost=json.dumps(lost[0]),
+            lost_hlc=lost[1].text(),
             at=_now(),
         )
     )
@@ -963,17 +1105,19 @@ class _StockMove:
     qty: Decimal
     value: Decimal | None
     serials: tuple[str, ...]
+    batch: BatchId | None
 
 
 def _stock_move(conn: Connection, move: Any) -> _StockMove:
-    if move.get("batch"):
-        raise ApplyFailed("Stock entries with batch lines do not sync yet.")
+    item = ItemId(_need(conn, "items", move["item"], "item"))
+    batch = _batch_here(conn, item, move["batch"], "A stock entry") if move.get("batch") else None
     return _StockMove(
-        ItemId(_need(conn, "items", move["item"], "item")),
+        item,
         _godown_named(conn, str(move["godown"])),
         Decimal(move["qty"]),
         None if move["value"] is None else Decimal(move["value"]),
         tuple(str(s) for s in move["serials"]),
+        batch,
     )
 
 
@@ -997,24 +1141,24 @@ def _apply_stock_entry(uow: UnitOfWork, op: DocOp) -> None:
         targets = {m.godown for m in moves if m.qty > 0}
         if len(sources) != 1 or len(targets) != 1:
             raise ApplyFailed(f"Stock transfer {op.id} does not run from one godown to one.")
-        lines = [StockLine(m.item, m.qty, serials=m.serials) for m in moves if m.qty > 0]
+        lines = [StockLine(m.item, m.qty, m.batch, m.serials) for m in moves if m.qty > 0]
         posted = transfer_stock_in(uow, sources.pop(), targets.pop(), lines, on, narration)
     elif kind in ("adjustment", "count"):
         places = {m.godown for m in moves}
         if len(places) != 1:
             raise ApplyFailed(f"Stock {kind} {op.id} spans godowns.")
-        lines = [StockLine(m.item, m.qty, serials=m.serials, value=m.value) for m in moves]
+        lines = [StockLine(m.item, m.qty, m.batch, m.serials, m.value) for m in moves]
         posted = adjust_stock_in(uow, places.pop(), lines, on, narration, journal=kind)
     else:
         raise ApplyFailed(f"This version of Bahi cannot apply a stock entry of kind {kind!r}.")
     made = conn.execute(
         select(stock_moves.c.item_id, stock_moves.c.godown_id, stock_moves.c.qty)
-        .add_columns(stock_moves.c.value, stock_moves.c.source_id)
+        .add_columns(stock_moves.c.value, stock_moves.c.batch_id, stock_moves.c.source_id)
         .where(stock_moves.c.id.in_(posted.move_ids))
         .order_by(stock_moves.c.id)
     ).all()
-    if [(r.item_id, r.godown_id, r.qty, r.value) for r in made] != [
-        (m.item, m.godown, m.qty, m.value) for m in moves
+    if [(r.item_id, r.godown_id, r.qty, r.value, r.batch_id) for r in made] != [
+        (m.item, m.godown, m.qty, m.value, m.batch) for m in moves
     ]:
         raise ApplyFailed(f"Stock entry {op.id} re-posts with other moves than it was made with.")
     journal = int(made[0].source_id)

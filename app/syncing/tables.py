@@ -7,7 +7,8 @@
 * ``sync_state``: small values (the device's membership, HLC, cursors, audit sweep mark).
 * ``sync_applied``: which (device, device_seq) this company has applied, and at which cursor.
 * ``sync_ids``: the shop-wide id (``gid``) of each local row of a synced table.
-* ``sync_fields``: the winning (HLC, value) of each master-data field (per-field LWW).
+* ``sync_fields``: the winning (HLC, value) of each master-data field (per-field LWW), and
+  the stamp of the IRN held for each document (table ``irns``: the earliest is kept).
 * ``sync_conflicts`` and ``sync_quarantine``: what lost a concurrent edit, and what could not
   be opened or applied (kept whole, retried after a key, a peer or an upgrade arrives).
 """

@@ -28,11 +28,13 @@ from app.inventory.model import GodownId, ItemDraft, UnitConversion
 from app.inventory.service import (
     CountLine,
     StockLine,
+    add_batch,
     add_godown,
     add_item,
     adjust_stock,
     count_stock,
     reverse_stock_in,
+    set_batch_dates,
     set_opening_stock,
     transfer_stock,
     update_item,
@@ -42,11 +44,14 @@ from app.money import D
 from app.storage.company import Company
 from app.storage.uow import UnitOfWork
 from app.syncing.capture import (
+    BATCHES,
     LATER,
     SCHEMA,
     STOCK_ENTRIES,
     STOCK_REVERSALS,
+    batch_key,
     complete_outbox,
+    skip_applied,
     stock_opening_key,
     sweep,
     write_state,
@@ -349,8 +354,98 @@ def test_barcodes_units_and_price_lists_travel_as_item_fields(
         payload = conn.execute(
             select(sync_outbox.c.payload).order_by(sync_outbox.c.device_seq.desc()).limit(1)
         ).scalar_one()
-    assert SCHEMA.version == 4
+    assert SCHEMA.version >= 4
     older = SyncSchema(3, SCHEMA.documents - {STOCK_ENTRIES, STOCK_REVERSALS}, SCHEMA.master)
     with pytest.raises(EnvelopeRejected) as held:
         decode_change(payload, older)
     assert held.value.reason == "schema"
+
+
+def _batch_item(company: Company) -> int:
+    draft = ItemDraft(
+        "Paracetamol 500", unit="NOS", hsn="30049099", gst_rate=D("5"), batch_tracked=True
+    )
+    return int(add_item(company, draft))
+
+
+def _batch_sale(item: int, batch: int, on: date = date(2025, 6, 3)) -> DocumentDraft:
+    line = DraftLine("Paracetamol 500", D("2"), D("30"), D("5"), item_id=item, batch_id=batch)
+    return DocumentDraft(
+        DocKind.SALES_INVOICE, on, (line,), tenders=(Tender(PaymentMode.CASH, D("100")),)
+    )
+
+
+def test_batches_travel_by_item_and_number(make_company: CompanyFactory) -> None:
+    """A batch is master data under its item's shop-wide id and its number; a document's
+    line, a stock entry's move and a batch's opening stock name it by number, never by a
+    local id; a changed expiry travels alone; a version-4 device holds all of it."""
+    company = make_company()
+    device = _enable(company)
+    item = _batch_item(company)
+    batch = add_batch(company, item, " PCM-24A ", date(2025, 1, 1), date(2026, 12, 31))
+    set_opening_stock(
+        company, GodownId(1), [StockLine(item, D("20"), batch, value=D("400"))], date(2025, 4, 1)
+    )
+    post_document(company, _batch_sale(item, batch))
+    transfer_stock(
+        company,
+        GodownId(1),
+        add_godown(company, "Back Store"),
+        [StockLine(item, D("5"), batch)],
+        date(2025, 6, 4),
+    )
+    set_batch_dates(company, batch, date(2025, 1, 1), date(2026, 6, 30))
+    ops = [op for _, _, payload in _outbox(company) for op in payload["ops"]]
+    key = batch_key(f"{device}:{item}", "PCM-24A")
+    assert key == json.dumps(["batch", f"{device}:{item}", "PCM-24A"], separators=(",", ":"))
+    assert [(op["f"], op["v"]) for op in ops if op["t"] == BATCHES and op["id"] == key] == [
+        ("mfg_date", "2025-01-01"),
+        ("expiry_date", "2026-12-31"),
+        ("expiry_date", "2026-06-30"),  # only what changed, later
+    ]
+    [opening] = [op for op in ops if op["t"] == "openings"]
+    assert opening["id"] == stock_opening_key(
+        f"{device}:{item}", "Main Godown", date(2025, 4, 1), "PCM-24A"
+    )
+    assert opening["v"] == {"qty": "20.000", "value": "400.00"}
+    [sale] = [op["body"] for op in ops if op["t"] == "documents"]
+    assert [(ln["item"], ln["batch"]) for ln in sale["lines"]] == [(f"{device}:{item}", "PCM-24A")]
+    [entry] = [op["body"] for op in ops if op["t"] == STOCK_ENTRIES]
+    assert {m["batch"] for m in entry["moves"]} == {"PCM-24A"}
+    # A device that reads only version 4 holds a version-5 change until it is updated.
+    with company.reader() as conn:
+        payload = conn.execute(
+            select(sync_outbox.c.payload).order_by(sync_outbox.c.device_seq.desc()).limit(1)
+        ).scalar_one()
+    assert SCHEMA.version == 5
+    older = SyncSchema(4, SCHEMA.documents, SCHEMA.master - {BATCHES})
+    with pytest.raises(EnvelopeRejected) as held:
+        decode_change(payload, older)
+    assert held.value.reason == "schema"
+
+
+def test_a_batch_made_before_batches_synced_travels_with_its_first_sale(
+    make_company: CompanyFactory,
+) -> None:
+    """A batch whose audit row a version-4 sweep passed over (it sent no batches) has never
+    travelled: the first sale from it carries its dates ahead of the bill, the next only
+    the bill."""
+    company = make_company()
+    item = _batch_item(company)
+    batch = add_batch(company, item, "PCM-23Z", expiry_date=date(2026, 3, 31))
+    set_opening_stock(company, GodownId(1), [StockLine(item, D("10"), batch, value=D("200"))])
+    device = new_id()
+    with company.unit_of_work() as uow:  # joined, and a version-4 sweep passed the batch by
+        write_state(uow.conn, "device_id", device)
+        skip_applied(uow.conn)
+        uow.commit()
+    post_document(company, _batch_sale(item, batch))
+    post_document(company, _batch_sale(item, batch))
+    first, second = (payload["ops"] for _, _, payload in _outbox(company))
+    key = batch_key(f"{device}:{item}", "PCM-23Z")
+    assert [(op["t"], op["id"], op.get("f")) for op in first] == [
+        (BATCHES, key, "mfg_date"),
+        (BATCHES, key, "expiry_date"),
+        ("documents", first[2]["id"], None),
+    ]
+    assert [op["t"] for op in second] == ["documents"]

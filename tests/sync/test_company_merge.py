@@ -7,14 +7,17 @@ later one."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
 import app.syncing  # noqa: F401  (the outbox hook, as in the program)
 from app.inventory.queries import item_by_barcode
-from app.inventory.tables import items
+from app.inventory.tables import batches, items
 from app.storage.company import Company
+from app.syncing.capture import BATCHES, batch_key
 from app.syncing.store import CompanyStore
 from app.syncing.tables import sync_conflicts, sync_quarantine
 from sync.client import Membership, Received
@@ -187,3 +190,79 @@ def test_a_barcode_given_to_two_items_offline_goes_to_the_later(
         company.close()
     winner = CREATE["name"] if later == GID else "Chana Dal 1 kg"
     assert found[0] == found[1] == (winner, [("barcodes", "[]", f'["{CODE}"]')])
+
+
+BATCH = batch_key(GID, "PCM-24A")
+BATCH_DATES = {
+    "mfg_date": st.sampled_from(["2025-01-10", "2025-02-01", None]),
+    "expiry_date": st.sampled_from(["2026-06-30", "2026-12-31", "2027-03-31", None]),
+}
+
+
+@st.composite
+def batch_edits(draw: st.DrawFn) -> list[Received]:
+    found = []
+    for n in range(draw(st.integers(1, 8))):
+        device = draw(st.sampled_from(DEVICES))
+        field = draw(st.sampled_from(sorted(BATCH_DATES)))
+        value = draw(BATCH_DATES[field])
+        stamp = Timestamp(BASE.ms + draw(st.integers(1, 50)), n, device)
+        found.append(
+            _received(100 + n, device, stamp, (SetOp(BATCHES, BATCH, field, value, BASE),))
+        )
+    return found
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(changes=batch_edits(), data=st.data())
+def test_batch_dates_converge_in_any_delivery_order(
+    make_company: CompanyFactory, changes: list[Received], data: st.DataObject
+) -> None:
+    """A batch's dates edited on three devices offline, delivered in any order and page
+    size: both company files end with the reference replica's dates, made and changed
+    through inventory (nothing held), and log a conflict for each date edited two ways."""
+    create = _received(
+        1,
+        DEVICES[0],
+        BASE,
+        (
+            *(SetOp("items", GID, f, v) for f, v in (CREATE | {"batch_tracked": True}).items()),
+            SetOp(BATCHES, BATCH, "mfg_date", "2025-01-01"),
+            SetOp(BATCHES, BATCH, "expiry_date", "2026-12-31"),
+        ),
+    )
+    reference = ReplicaState()
+    for item in [create, *changes]:
+        reference.apply(item.change)
+    results = []
+    for _ in range(2):
+        company = make_company()
+        store = _store(company)
+        store.apply_page([create], (), (), 1)
+        order = data.draw(st.permutations(changes))
+        page = data.draw(st.integers(1, 4))
+        for start in range(0, len(order), page):
+            store.apply_page(order[start : start + page], (), (), None)
+        with company.reader() as conn:
+            row = conn.execute(select(batches.c.mfg_date, batches.c.expiry_date)).one()
+            logged = {r.field for r in conn.execute(select(sync_conflicts))}
+            held = conn.execute(select(sync_quarantine)).first()
+        assert held is None
+        results.append(({"mfg_date": row.mfg_date, "expiry_date": row.expiry_date}, logged))
+        company.close()
+    assert results[0][0] == results[1][0]
+    expected = reference.rows(BATCHES)[BATCH]
+    assert results[0][0] == {
+        field: None if value is None else date.fromisoformat(str(value))
+        for field, value in expected.items()
+    }
+    disputed = {
+        field
+        for field in BATCH_DATES
+        if len({str(op.value) for c in changes for op in c.change.ops if op.field == field}) > 1
+    }
+    assert results[0][1] == results[1][1] == disputed
