@@ -353,7 +353,7 @@ def _line_groups(
     ):
         # at 0% with no tax: nil-rated unless the supply is zero-rated (``_compile_stored``)
         key = (document_id, taxability, rate, rate == 0 and cgst + sgst + igst + cess == 0)
-        sums = rate_sums(key)
+        sums = rate_sums(key)  # the sums added in place, inline: this runs once per line
         if sums is None:
             by_rate[key] = [taxable, igst, cgst, sgst, cess]
         else:

@@ -74,6 +74,19 @@ def _store(company: Company) -> CompanyStore:
     return CompanyStore(company, m)
 
 
+def _delivered(
+    company: Company, create: Received, changes: list[Received], data: st.DataObject
+) -> Company:
+    """``company`` given ``create``, then ``changes`` in an order and page size drawn here."""
+    store = _store(company)
+    store.apply_page([create], (), (), 1)
+    order = data.draw(st.permutations(changes))
+    page = data.draw(st.integers(1, 4))
+    for start in range(0, len(order), page):
+        store.apply_page(order[start : start + page], (), (), None)
+    return company
+
+
 def _item(company: Company) -> dict[str, object]:
     with company.reader() as conn:
         row = conn.execute(select(items).where(items.c.name == CREATE["name"])).mappings().one()
@@ -101,13 +114,7 @@ def test_any_delivery_order_converges(
         reference.apply(item.change)
     results = []
     for _ in range(2):
-        company = make_company()
-        store = _store(company)
-        store.apply_page([create], (), (), 1)
-        order = data.draw(st.permutations(changes))
-        page = data.draw(st.integers(1, 4))
-        for start in range(0, len(order), page):
-            store.apply_page(order[start : start + page], (), (), None)
+        company = _delivered(make_company(), create, changes, data)
         with company.reader() as conn:
             logged = {
                 (r.field, r.kept_hlc, r.lost_hlc) for r in conn.execute(select(sync_conflicts))
@@ -240,13 +247,7 @@ def test_batch_dates_converge_in_any_delivery_order(
         reference.apply(item.change)
     results = []
     for _ in range(2):
-        company = make_company()
-        store = _store(company)
-        store.apply_page([create], (), (), 1)
-        order = data.draw(st.permutations(changes))
-        page = data.draw(st.integers(1, 4))
-        for start in range(0, len(order), page):
-            store.apply_page(order[start : start + page], (), (), None)
+        company = _delivered(make_company(), create, changes, data)
         with company.reader() as conn:
             row = conn.execute(select(batches.c.mfg_date, batches.c.expiry_date)).one()
             logged = {r.field for r in conn.execute(select(sync_conflicts))}
