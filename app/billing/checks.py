@@ -12,8 +12,10 @@ from sqlalchemy import Connection, func, select
 from app.billing.model import DocStatus
 from app.billing.tables import document_lines, documents
 from app.inventory.checks import check_stock
+from app.inventory.closing import StockClosing, stale_closings
 from app.ledger.checks import BooksCheck, Problem, check_connection
 from app.ledger.tables import postings
+from app.money import format_inr
 from app.storage.company import Company
 from app.storage.types import raw_paise
 
@@ -24,8 +26,19 @@ def check_company(company: Company) -> BooksCheck:
     with company.reader() as conn:
         books = check_connection(conn)
         extra = [Problem("stock", problem) for problem in check_stock(conn)]
+        extra += [_stale_closing(closing) for closing in stale_closings(conn)]
         extra += check_documents(conn)
     return replace(books, problems=books.problems + tuple(extra))
+
+
+def _stale_closing(closing: StockClosing) -> Problem:
+    return Problem(
+        "closing stock",
+        f"the journal posted for {closing.as_of:%d-%m-%Y} leaves the stock at "
+        f"{format_inr(closing.in_ledger + closing.brought_in)}, but the stock moves now value "
+        f"it at {format_inr(closing.stock_value)} (a move dated on or before that day was "
+        "entered or cancelled later); post the closing stock for that day again",
+    )
 
 
 def check_documents(conn: Connection) -> list[Problem]:

@@ -22,6 +22,7 @@ from app.inventory.settings import (
     set_valuation_method,
 )
 from app.ledger.model import financial_year
+from app.money import format_inr
 from app.reports.table import Cell, Table, write_csv, write_xlsx
 from app.storage.company import Company
 
@@ -403,6 +404,44 @@ def stock_valuation(args: argparse.Namespace) -> int:
         ],
     }
     return _out(args, table, data)
+
+
+def stock_close(args: argparse.Namespace) -> int:
+    from app.inventory import closing
+
+    with open_from_args(args.company, args.user, args.totp) as company:
+        if args.dry_run:
+            with company.reader() as conn:
+                done = [closing.stock_closing_due(conn, args.as_of)]
+        else:
+            done = closing.post_stock_closing(company, args.as_of)
+    data = [
+        {
+            "as_of": c.as_of.isoformat(),
+            "method": c.method.value,
+            "stock_value": str(c.stock_value),
+            "opening_stock": str(c.brought_in),
+            "posted_before": str(c.in_ledger),
+            "amount": str(c.amount),
+            "voucher": c.posted.number_text if c.posted else None,
+        }
+        for c in done
+    ]
+    if args.json:
+        print_json(data)
+        return 0
+    for c in done:
+        if not c.amount:
+            print(f"Closing stock at {c.as_of:%d-%m-%Y} already stands in the ledger.")
+            continue
+        action = f"Posted {c.posted.number_text}" if c.posted else "Would post"
+        side = "Dr" if c.amount > 0 else "Cr"
+        print(
+            f"{action} for {c.as_of:%d-%m-%Y}: stock worth {format_inr(c.stock_value)} "
+            f"({closing.METHOD_NAMES[c.method]}); {closing.CLOSING_STOCK.name} {side} "
+            f"{format_inr(abs(c.amount))} against {closing.STOCK_CHANGE.name}."
+        )
+    return 0
 
 
 def stock_reorder(args: argparse.Namespace) -> int:

@@ -115,6 +115,11 @@ def _stock_commands(groups: Any) -> None:
     valuation = _cmd(stocks, "valuation", "stock_valuation", "stock value as of a date", files=True)
     valuation.add_argument("--as-of", type=parse_date)
     valuation.add_argument("--method", choices=["fifo", "average"])
+    close = _cmd(
+        stocks, "close", "stock_close", "post closing stock (cost of goods sold) to the ledger"
+    )
+    close.add_argument("--as-of", type=parse_date, required=True, help="the period's last day")
+    close.add_argument("--dry-run", action="store_true", help="show the journal, post nothing")
     reorder = _cmd(stocks, "reorder", "stock_reorder", "what to order (draft purchase order)")
     reorder.add_argument("--days", type=int, default=90, help="sales history to use")
     reorder.add_argument("--cover", type=int, default=30, help="days of stock to order for")

@@ -6,8 +6,11 @@ as they are booked, and the stock valuation (the company's FIFO or average metho
 from the stock moves) supplies the opening and closing stock. The P&L's direct expenses
 start with the opening stock and end with the closing stock taken off, so gross profit is
 sales less the cost of the goods sold; the balance sheet shows the closing stock as a current
-asset. Nothing is posted for it: it is recomputed for the date asked, as an accountant's
-closing entry would be. A company that keeps no stock moves gets its ledger as it stands.
+asset. Nothing needs to be posted for it: it is recomputed for the date asked, as an
+accountant's closing entry would be. The closing-stock journals the accountant may post
+(app.inventory.closing) say the same in the ledger, so their two accounts are left out here
+and the statements read the same before and after. A company that keeps no stock moves gets
+its ledger as it stands.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, select
 
 from app.inventory import queries as stock_queries
+from app.inventory.closing import role_account_ids
 from app.inventory.settings import inventory_settings
 from app.inventory.tables import stock_moves
 from app.ledger import queries
@@ -66,6 +70,11 @@ OPENING_DIFFERENCE = "Difference in opening stock"
 def _stock_accounts(conn: Connection) -> set[AccountId]:
     """Ledger accounts that hold stock: the stock valuation stands in for them."""
     return {a.id for a in queries.chart(conn) if a.group == STOCK_GROUP}
+
+
+def _closing_accounts(conn: Connection) -> set[AccountId]:
+    """The closing-stock journals' accounts: the valuation stands in for them too."""
+    return set(role_account_ids(conn).values())
 
 
 def _keeps_stock(conn: Connection) -> bool:
@@ -172,8 +181,12 @@ def profit_and_loss(company: Company, start: date, end: date) -> ProfitAndLoss:
 def profit_and_loss_in(conn: Connection, start: date, end: date) -> ProfitAndLoss:
     now = queries.balances(conn, end, since=start)
     then = queries.balances(conn, year_before(end), since=year_before(start))
-    direct_expenses = _sections(conn, now, then, (Nature.EXPENSE,), 1, direct=True)
-    if _keeps_stock(conn):
+    keeps_stock = _keeps_stock(conn)
+    closing = _closing_accounts(conn) if keeps_stock else set()
+    direct_expenses = _sections(
+        conn, now, then, (Nature.EXPENSE,), 1, direct=True, leave_out=closing
+    )
+    if keeps_stock:
         direct_expenses = _with_stock(conn, start, end, direct_expenses)
     return ProfitAndLoss(
         start,
@@ -246,12 +259,18 @@ def balance_sheet_in(conn: Connection, as_of: date) -> BalanceSheet:
     now, then = queries.balances(conn, as_of), queries.balances(conn, previous_as_of)
     liabilities = _sections(conn, now, then, (Nature.LIABILITY,), -1)
     # Every year's result so far sits in the Profit & Loss A/c on the liabilities side.
-    in_pl = {a.id for a in queries.chart(conn) if a.nature.in_profit_and_loss}
+    keeps_stock = _keeps_stock(conn)
+    closing_accounts = _closing_accounts(conn) if keeps_stock else set()
+    in_pl = {
+        a.id
+        for a in queries.chart(conn)
+        if a.nature.in_profit_and_loss and a.id not in closing_accounts
+    }
     result_now = -sum((v for k, v in now.items() if k in in_pl), ZERO)
     result_then = -sum((v for k, v in then.items() if k in in_pl), ZERO)
     stock_accounts: set[AccountId] = set()
     closing = difference = None
-    if _keeps_stock(conn):
+    if keeps_stock:
         # The valuation replaces the stock accounts' ledger balances. Every P&L so far took
         # its opening stock from opening-stock entries and left its closing stock, so their
         # results add up to closing stock less what those entries brought in.
@@ -263,8 +282,9 @@ def balance_sheet_in(conn: Connection, as_of: date) -> BalanceSheet:
         # Opening stock entered in the inventory should also stand in the ledger (Dr Opening
         # Stock, Cr Capital); what does not is shown, as Tally shows a difference in opening
         # balances, so the sheet still balances and the accountant sees why.
-        in_ledger_now = sum((v for k, v in now.items() if k in stock_accounts), ZERO)
-        in_ledger_then = sum((v for k, v in then.items() if k in stock_accounts), ZERO)
+        opening_accounts = stock_accounts - closing_accounts
+        in_ledger_now = sum((v for k, v in now.items() if k in opening_accounts), ZERO)
+        in_ledger_then = sum((v for k, v in then.items() if k in opening_accounts), ZERO)
         difference = StatementLine(
             OPENING_DIFFERENCE,
             at[as_of].brought_in - in_ledger_now,

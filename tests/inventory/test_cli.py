@@ -98,6 +98,20 @@ def test_items_and_stock_from_the_command_line(
     assert [(r["item"], r["qty"]) for r in json.loads(out)] == [("Tata Salt 1kg", "23.000")]
     code, out, _ = run(capsys, "stock", "valuation", "--as-of", "2025-05-31", "--json")
     assert json.loads(out)["total"] == "552.00"  # 23 at 24.00
+    # the month's closing stock: 576 brought in, one torn (24.00) is the change in inventories
+    code, out, err = run(capsys, "stock", "close", "--as-of", "2025-05-31", "--dry-run", "--json")
+    assert code == 0, err
+    ((due,),) = [json.loads(out)]
+    assert (due["stock_value"], due["opening_stock"], due["amount"]) == (
+        "552.00",
+        "576.00",
+        "-24.00",
+    )
+    assert due["voucher"] is None
+    code, out, err = run(capsys, "stock", "close", "--as-of", "2025-05-31")
+    assert code == 0 and "Posted JV/" in out and "Cr 24.00 against Changes in Inventories" in out
+    code, out, _ = run(capsys, "stock", "close", "--as-of", "2025-05-31", "--json")
+    assert [c["amount"] for c in json.loads(out)] == ["0.00"]
     code, out, _ = run(
         capsys, "stock", "ledger", "TS1", "--from", "2025-04-01", "--to", "2025-05-31", "--json"
     )

@@ -13,11 +13,12 @@ from pathlib import Path
 import pdfplumber
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from app.inventory import queries
+from app.inventory.closing import role_account_ids, stale_closings, stock_closing_due
 from app.inventory.model import GodownId, ItemDraft, Move, MoveKind, StockEntry
 from app.inventory.service import StockLine, add_item, post_stock, set_opening_stock
 from app.inventory.tables import items, stock_moves
@@ -220,3 +221,46 @@ def test_reports_run_in_the_background_and_reorder_exports_a_purchase_order(
     tab.refresh()
     wait_idle(qtbot, runner)
     assert "No single item matches" in tab.status.text()  # said, not a crash dialog
+
+
+def test_the_closing_stock_is_posted_from_the_valuation_after_asking(
+    qtbot: QtBot,
+    page: InventoryPage,
+    company: Company,
+    runner: Runner,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    oil = add_item(company, ItemDraft(name="Mustard oil 1L", unit="BTL", gst_rate=D("5")))
+    set_opening_stock(company, MAIN, [StockLine(oil, D("30"), value=D("4500"))])
+    day = company.profile.books_begin + timedelta(days=10)
+    post_stock(company, StockEntry(MoveKind.SALE, day, "test", "S1", (Move(oil, MAIN, D("-4")),)))
+    tab = page.reports
+    page.setCurrentWidget(tab)
+    tab.end.set_date(day)
+    tab.show_report("Stock valuation")
+    wait_idle(qtbot, runner)
+    assert tab.post_closing_button.isVisible()
+
+    asked: list[str] = []
+
+    def answer(_parent: object, _title: str, text: str) -> QMessageBox.StandardButton:
+        asked.append(text)
+        return QMessageBox.StandardButton.No if len(asked) == 1 else QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    tab.ask_post_closing()  # declined: nothing posted
+    wait_idle(qtbot, runner)
+    assert (
+        "worth 3,900.00 (FIFO)" in asked[0]
+        and "credits Closing Stock Adjustment with 600.00" in asked[0]
+    )
+    with company.reader() as conn:
+        assert role_account_ids(conn) == {}
+    tab.ask_post_closing()
+    wait_idle(qtbot, runner)
+    assert "Posted the closing stock: JV/" in tab.status.text()
+    with company.reader() as conn:
+        assert stale_closings(conn) == [] and stock_closing_due(conn, day).amount == 0
+    tab.ask_post_closing()  # nothing more to post, nothing asked
+    wait_idle(qtbot, runner)
+    assert len(asked) == 2 and "is in the ledger" in tab.status.text()

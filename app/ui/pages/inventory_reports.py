@@ -1,7 +1,8 @@
 """Stock reports on the Inventory page: summary (by godown or group), item ledger with its
 running balance, movement analysis, valuation as of a date and reorder suggestions, whose
 lines export as a draft purchase order (CSV or Excel; billing has no purchase-order
-document). Each report is read on the runner's pool; the table is the report viewer's."""
+document). Each report is read on the runner's pool; the table is the report viewer's.
+Beside the valuation, the accountant posts the closing stock for its date to the ledger."""
 
 from __future__ import annotations
 
@@ -17,11 +18,20 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from app.inventory.closing import (
+    CLOSING_STOCK,
+    METHOD_NAMES,
+    STOCK_CHANGE,
+    StockClosing,
+    post_stock_closing,
+    stock_closing_due,
+)
 from app.inventory.model import ValuationMethod
 from app.inventory.reorder import ReorderLine, reorder_suggestions, write_purchase_order
 from app.inventory.settings import inventory_settings
@@ -33,6 +43,7 @@ from app.inventory.stock_reports import (
     stock_valuation,
 )
 from app.ledger.model import financial_year
+from app.money import format_inr
 from app.reports.table import Cell, Table
 from app.storage.company import Company
 from app.ui.exports import ask_export_path, export_table, save_on_pool
@@ -228,6 +239,12 @@ class StockReportsTab(QWidget):
         self.export_po = QPushButton("Draft &purchase order…")
         self.export_po.setObjectName("exportPurchaseOrder")
         self.export_po.clicked.connect(self.ask_purchase_order)
+        self.post_closing_button = QPushButton("Post &closing stock…")
+        self.post_closing_button.setObjectName("postClosingStock")
+        self.post_closing_button.setToolTip(
+            "Post the cost of goods sold to the ledger: the stock's value on the 'as of' date"
+        )
+        self.post_closing_button.clicked.connect(self.ask_post_closing)
         self._lay_out()
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self._request = 0
@@ -258,6 +275,7 @@ class StockReportsTab(QWidget):
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
         bottom.addWidget(self.export_po)
+        bottom.addWidget(self.post_closing_button)
         for text, kind in (("CS&V…", "csv"), ("E&xcel…", "xlsx")):
             button = QPushButton(text)
             button.clicked.connect(lambda _checked=False, k=kind: self.ask_export(k))
@@ -280,6 +298,7 @@ class StockReportsTab(QWidget):
             widget.setVisible(report.period)
         self.method.setVisible(report.name in ("Stock valuation", "Stock by group"))
         self.export_po.setVisible(report.name == REORDER)
+        self.post_closing_button.setVisible(report.name == "Stock valuation")
 
     def show_report(self, name: str) -> None:
         self.kind.setCurrentIndex([r.name for r in STOCK_REPORTS].index(name))
@@ -368,3 +387,59 @@ class StockReportsTab(QWidget):
             on_saved=lambda saved: self.status.setText(f"Saved the draft purchase order: {saved}"),
             on_error=self._failed,
         )
+
+    # -- closing stock ---------------------------------------------------------------------------
+    def ask_post_closing(self) -> None:
+        """Read what the closing for the 'as of' day would post, then ask before posting it."""
+        as_of = self.end.value()
+        if as_of is None:
+            self.status.setText("Type the date as dd-mm-yyyy.")
+            return
+        company = self.company
+
+        def read(ctx: JobContext) -> StockClosing:
+            ctx.progress(0, 0, "Valuing the stock…")
+            with company.reader() as conn:
+                return stock_closing_due(conn, as_of)
+
+        self.status.setText("Valuing the stock…")
+        job = self.runner.read(
+            "Closing stock", read, on_done=self._confirm_closing, on_error=self._failed
+        )
+        watch(job, self)
+
+    def _confirm_closing(self, due: StockClosing) -> None:
+        if not due.amount:
+            self.status.setText(f"The closing stock at {due.as_of:%d-%m-%Y} is in the ledger.")
+            return
+        side = "debits" if due.amount > 0 else "credits"
+        answer = QMessageBox.question(
+            self,
+            "Post closing stock",
+            f"Stock at the end of {due.as_of:%d-%m-%Y} is worth {format_inr(due.stock_value)} "
+            f"({METHOD_NAMES[due.method]}).\n\nPost a journal that {side} "
+            f"{CLOSING_STOCK.name} with {format_inr(abs(due.amount))} against "
+            f"{STOCK_CHANGE.name}, so the ledger carries the cost of goods sold?\n\n"
+            "Post it once every till has synced its sales for the period.",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.post_closing(due.as_of)
+
+    def post_closing(self, as_of: date) -> None:
+        company = self.company
+        self.status.setText("Posting the closing stock…")
+        job = self.runner.write(
+            "Post closing stock",
+            lambda _ctx: post_stock_closing(company, as_of),
+            on_done=self._closing_posted,
+            on_error=self._failed,
+        )
+        watch(job, self)
+
+    def _closing_posted(self, done: list[StockClosing]) -> None:
+        posted = [c for c in done if c.posted is not None]
+        if not posted:
+            self.status.setText(f"The closing stock at {done[0].as_of:%d-%m-%Y} is in the ledger.")
+            return
+        said = ", ".join(f"{c.posted.number_text} ({c.as_of:%d-%m-%Y})" for c in posted if c.posted)
+        self.status.setText(f"Posted the closing stock: {said}.")
