@@ -139,7 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     company_args(unlock)
     unlock.set_defaults(handler="books.unlock")
 
-    report = groups.add_parser("report", help="trial balance, P&L, balance sheet, day book, ledger")
+    report = groups.add_parser(
+        "report", help="trial balance, P&L, balance sheet, day book, ledger, sales margin"
+    )
     report_cmds = report.add_subparsers(dest="report", required=True, metavar="REPORT")
     for name, text in (
         ("trial-balance", "trial balance as of a date"),
@@ -154,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("pl", "profit & loss for a period, with the previous year"),
         ("daybook", "every voucher in a period"),
         ("ledger", "one account's postings with a running balance"),
+        ("margins", "sales margin: each sale's value, cost of goods sold and margin"),
     ):
         sub = report_cmds.add_parser(name, help=text)
         sub.add_argument(
@@ -163,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--as-of", type=parse_date, help="same as --to")
         if name == "ledger":
             sub.add_argument("--account", required=True)
+        if name == "margins":
+            sub.add_argument("--by", choices=("invoice", "item"), default="invoice")
         company_args(sub)
         output_args(sub)
         sub.set_defaults(handler="reports.run")

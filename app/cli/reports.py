@@ -1,4 +1,4 @@
-"""bahi report trial-balance|pl|balance-sheet|daybook|ledger."""
+"""bahi report trial-balance|pl|balance-sheet|daybook|ledger|margins."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from typing import Any
 from app.cli.output import print_json
 from app.cli.session import open_from_args
 from app.ledger.model import financial_year
+from app.reports.margins import sales_margins
 from app.reports.registers import day_book, ledger_statement
 from app.reports.statements import balance_sheet, profit_and_loss
 from app.reports.table import Table, write_csv, write_xlsx
 from app.reports.trial_balance import trial_balance
+from app.storage.company import Company
 
 
 def _json_cell(value: Any) -> Any:
@@ -31,7 +33,6 @@ def table_json(table: Table) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     with open_from_args(args.company, args.user, args.totp) as company:
-        fy_month = company.profile.fy_start_month
         if args.report in ("trial-balance", "balance-sheet"):
             as_of = args.as_of or date.today()
             if args.report == "trial-balance":
@@ -41,15 +42,7 @@ def run(args: argparse.Namespace) -> int:
                 table = balance_sheet(company, as_of).table()
                 data = table_json(table)
         else:
-            end = args.end or args.as_of or date.today()
-            start = args.start or financial_year(end, fy_month).start
-            if args.report == "pl":
-                table = profit_and_loss(company, start, end).table()
-            elif args.report == "daybook":
-                table = day_book(company, start, end).table()
-            else:
-                table = ledger_statement(company, args.account, start, end).table()
-            data = table_json(table)
+            table, data = _period_report(company, args)
     if args.json:
         print_json(data)
     elif args.csv:
@@ -59,3 +52,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(table.text())
     return 0
+
+
+def _period_report(company: Company, args: argparse.Namespace) -> tuple[Table, dict[str, Any]]:
+    end = args.end or args.as_of or date.today()
+    start = args.start or financial_year(end, company.profile.fy_start_month).start
+    if args.report == "margins":
+        margins = sales_margins(company, start, end)
+        return margins.table(args.by), margins.as_json()
+    if args.report == "pl":
+        table = profit_and_loss(company, start, end).table()
+    elif args.report == "daybook":
+        table = day_book(company, start, end).table()
+    else:
+        table = ledger_statement(company, args.account, start, end).table()
+    return table, table_json(table)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.ledger import queries
 from app.ledger.model import financial_year
+from app.reports.margins import By, sales_margins
 from app.reports.registers import day_book, ledger_statement
 from app.reports.statements import balance_sheet, profit_and_loss
 from app.reports.table import Cell, Table
@@ -41,7 +42,7 @@ from app.reports.trial_balance import trial_balance
 from app.storage.company import Company
 from app.ui.batched import BatchedTableModel, ModelIndex
 from app.ui.exports import ask_export_path, export_table
-from app.ui.ops import JobContext, Runner
+from app.ui.ops import JobContext, Runner, watch
 from app.ui.widgets import DateField, amount_text, show_failure
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -209,15 +210,30 @@ class ReportKind:
     name: str
     period: bool  # True: from and to; False: as of one date
     needs_account: bool
-    read: Callable[[Company, date, date, str], Table]
+    read: Callable[[Company, date, date, str, JobContext], Table]  # on the pool
+    # Replays every stock move (seconds on a big shop): shows the progress dialog, whose
+    # Cancel the read checks for.
+    long: bool = False
+
+
+def _sales_margin(by: By) -> Callable[[Company, date, date, str, JobContext], Table]:
+    def read(company: Company, start: date, end: date, _account: str, ctx: JobContext) -> Table:
+        ctx.progress(0, 0, "Costing the period's sales from the stock moves…")
+        return sales_margins(company, start, end, check=ctx.check).table(by)
+
+    return read
 
 
 REPORTS: tuple[ReportKind, ...] = (
-    ReportKind("Trial balance", False, False, lambda c, _s, e, _a: trial_balance(c, e).table()),
-    ReportKind("Profit & loss", True, False, lambda c, s, e, _a: profit_and_loss(c, s, e).table()),
-    ReportKind("Balance sheet", False, False, lambda c, _s, e, _a: balance_sheet(c, e).table()),
-    ReportKind("Day book", True, False, lambda c, s, e, _a: day_book(c, s, e).table()),
-    ReportKind("Ledger", True, True, lambda c, s, e, a: ledger_statement(c, a, s, e).table()),
+    ReportKind("Trial balance", False, False, lambda c, _s, e, _a, _j: trial_balance(c, e).table()),
+    ReportKind(
+        "Profit & loss", True, False, lambda c, s, e, _a, _j: profit_and_loss(c, s, e).table()
+    ),
+    ReportKind("Balance sheet", False, False, lambda c, _s, e, _a, _j: balance_sheet(c, e).table()),
+    ReportKind("Day book", True, False, lambda c, s, e, _a, _j: day_book(c, s, e).table()),
+    ReportKind("Ledger", True, True, lambda c, s, e, a, _j: ledger_statement(c, a, s, e).table()),
+    ReportKind("Sales margin by invoice", True, False, _sales_margin("invoice"), long=True),
+    ReportKind("Sales margin by item", True, False, _sales_margin("item"), long=True),
 )
 
 
@@ -354,18 +370,25 @@ class ReportViewer(QWidget):
         request = self._request
         self.status.setText("Loading…")
 
-        def read(_ctx: JobContext) -> Table:
-            return report.read(company, start, end, account)
+        def read(ctx: JobContext) -> Table:
+            return report.read(company, start, end, account, ctx)
 
-        self.runner.read(
+        job = self.runner.read(
             report.name,
             read,
             on_done=lambda table: self._loaded(request, table),
             on_error=self._failed,
         )
+        if report.long:
+            job.cancelled.connect(lambda: self._cancelled(request))
+            watch(job, self)
 
     def _failed(self, exc: BaseException) -> None:
         show_failure(self, exc, self.status.setText)
+
+    def _cancelled(self, request: int) -> None:
+        if request == self._request:
+            self.status.setText("Cancelled.")
 
     def _loaded(self, request: int, table: Table) -> None:
         if request != self._request:
