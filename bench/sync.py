@@ -119,8 +119,11 @@ class CountingStore:
     def pulled_through(self) -> int:
         return self.cursor
 
-    def is_applied(self, device_id: str, device_seq: int) -> bool:
-        return False
+    def applied_among(self, keys: list[tuple[str, int]]) -> set[tuple[str, int]]:
+        return set()
+
+    def sent_envelopes(self, device_seqs: list[int]) -> dict[int, bytes]:
+        return {}
 
     def apply_page(
         self,

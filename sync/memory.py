@@ -50,8 +50,11 @@ class MemoryStore:
     def pulled_through(self) -> int:
         return self.cursor
 
-    def is_applied(self, device_id: str, device_seq: int) -> bool:
-        return (device_id, device_seq) in self.applied
+    def applied_among(self, keys: Sequence[tuple[str, int]]) -> set[tuple[str, int]]:
+        return {key for key in keys if key in self.applied}
+
+    def sent_envelopes(self, device_seqs: Sequence[int]) -> dict[int, bytes]:
+        return {seq: self.outbox[seq] for seq in device_seqs if seq in self.outbox}
 
     def apply_page(
         self,

@@ -82,7 +82,17 @@ class Change:
     ops: tuple[Op, ...]
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})  # exact types, the common case first
+
+
 def _check_value(value: object, where: str) -> None:
+    kind = type(value)
+    if kind in _PLAIN:
+        return
+    if isinstance(value, dict) and all(  # a flat object of plain values: nothing to look into
+        type(k) is str and type(v) in _PLAIN for k, v in value.items()
+    ):
+        return
     if isinstance(value, float):
         raise ChangeRefused(
             f"{where} is a float. Money and quantities travel as strings or integer paise."

@@ -64,7 +64,7 @@ class StockClosing:
     method: ValuationMethod
     stock_value: Decimal  # the stock's value at the day's end, by the company's method
     brought_in: Decimal  # what opening-stock entries added up to by then
-    in_ledger: Decimal  # the Closing Stock account's balance at the day's end, before posting
+    in_ledger: Decimal  # the adjustment account's balance at the day's end, before posting
     posted: PostedVoucher | None = None
 
     @property
@@ -73,7 +73,7 @@ class StockClosing:
 
     @property
     def amount(self) -> Decimal:
-        """What the journal debits to Closing Stock (negative: credits)."""
+        """What the journal debits to Closing Stock Adjustment (negative: credits)."""
         return self.target - self.in_ledger
 
 

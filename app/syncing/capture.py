@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BindParameter,
@@ -237,15 +237,37 @@ def gids_for(
     return found | minted
 
 
+_LOCAL_ID = select(sync_ids.c.local_id).where(
+    sync_ids.c.tbl == bindparam("tbl"), sync_ids.c.gid == bindparam("gid")
+)
+_LOCAL_IDS = select(sync_ids.c.tbl, sync_ids.c.gid, sync_ids.c.local_id).where(
+    tuple_(sync_ids.c.tbl, sync_ids.c.gid).in_(bindparam("keys", expanding=True))
+)
+
+
 def local_id(conn: Connection, table: str, gid: str) -> int | None:
-    found = conn.execute(
-        select(sync_ids.c.local_id).where(sync_ids.c.tbl == table, sync_ids.c.gid == gid)
-    ).scalar()
+    found = conn.execute(_LOCAL_ID, {"tbl": table, "gid": gid}).scalar()
     return None if found is None else int(found)
+
+
+def local_ids(conn: Connection, wanted: dict[str, list[str]]) -> dict[tuple[str, str], int]:
+    """``local_id`` of many gids of several tables, by (table, gid), in one read per few
+    hundred; a gid not received here is left out."""
+    keys = list(dict.fromkeys((table, gid) for table, gids in wanted.items() for gid in gids))
+    found: dict[tuple[str, str], int] = {}
+    for start in range(0, len(keys), 400):  # two bound parameters a key, under SQLite's limit
+        for r in conn.execute(_LOCAL_IDS, {"keys": keys[start : start + 400]}):
+            found[(r.tbl, r.gid)] = int(r.local_id)
+    return found
+
+
+_AS_IS = frozenset({str, type(None), bool, int})  # exact types: most values, checked first
 
 
 def to_json(value: object) -> JsonValue:
     """A column value as it travels: Decimals and dates as text, never floats."""
+    if type(value) in _AS_IS:
+        return cast(JsonValue, value)  # a str, int, bool or None as it is
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, date):
@@ -607,9 +629,25 @@ _WALK_IN = (
 
 # Built once: a sweep runs before every commit, at the counter too.
 _IDS: BindParameter[Any] = bindparam("ids", expanding=True)
-_DOCUMENTS = select(documents).where(documents.c.id.in_(_IDS))
+# Only the columns a body carries: every money column read is a Decimal made for nothing.
+_DOCUMENT_COLUMNS = (
+    "id kind doc_date fy number number_scope our_reference party_id place_of_supply "
+    "reverse_charge export_with_payment port_code shipping_bill shipping_bill_date to_sez "
+    "original_id original_number original_date reason itc_eligible notes grand_total created_by"
+).split()
+_LINE_COLUMNS = (
+    "document_id line_no description qty unit_price gst_rate item_id hsn uqc discount_pct "
+    "cess_rate price_includes_tax taxability"
+).split()
+_DOCUMENTS = select(*(documents.c[name] for name in [*_DOCUMENT_COLUMNS, *_WALK_IN])).where(
+    documents.c.id.in_(_IDS)
+)
 _DOCUMENT_LINES = (
-    select(document_lines, godowns.c.name.label("godown_name"), batches.c.batch_no)
+    select(
+        *(document_lines.c[name] for name in _LINE_COLUMNS),
+        godowns.c.name.label("godown_name"),
+        batches.c.batch_no,
+    )
     .outerjoin(godowns, godowns.c.id == document_lines.c.godown_id)
     .outerjoin(batches, batches.c.id == document_lines.c.batch_id)
     .where(document_lines.c.document_id.in_(_IDS))
@@ -1198,6 +1236,13 @@ _LATER_ROWS = (
 )
 
 
+_COMPLETE_ROW = (
+    sync_outbox.update()
+    .where(sync_outbox.c.device_seq == bindparam("seq"))
+    .values(kind=bindparam("o_kind"), key=bindparam("o_key"), payload=bindparam("o_payload"))
+)
+
+
 def complete_outbox(conn: Connection, after_seq: int = 0, limit: int = 1_000_000) -> int:
     """Build the bodies of the (first ``limit``) outbox rows after ``after_seq`` that
     ``sweep`` left for later, under the transaction ids and stamps they were given at
@@ -1218,6 +1263,7 @@ def complete_outbox(conn: Connection, after_seq: int = 0, limit: int = 1_000_000
         ):
             batches_of.setdefault(doc_id, set()).add(batch_id)
     checked: set[int] = set()  # each batch once: after its first row it has been synced
+    built: list[dict[str, Any]] = []
     for r in later:
         stamp = Timestamp.parse(r.hlc)
         ids = wanted[r.device_seq]
@@ -1226,15 +1272,15 @@ def complete_outbox(conn: Connection, after_seq: int = 0, limit: int = 1_000_000
         checked |= named
         ops = [*named_batch_ops(conn, named, device, stamp), *(documents[i] for i in ids)]
         change = Change(r.tx_id, stamp, SCHEMA.version, tuple(ops))
-        conn.execute(
-            sync_outbox.update()
-            .where(sync_outbox.c.device_seq == r.device_seq)
-            .values(
-                kind="doc" if isinstance(ops[0], DocOp) else "mixed",
-                key=f"{ops[0].table}/{ops[0].id}"[:120],
-                payload=encode_change(change, SCHEMA),
-            )
+        built.append(
+            {
+                "seq": r.device_seq,
+                "o_kind": "doc" if isinstance(ops[0], DocOp) else "mixed",
+                "o_key": f"{ops[0].table}/{ops[0].id}"[:120],
+                "o_payload": encode_change(change, SCHEMA),
+            }
         )
+    conn.execute(_COMPLETE_ROW, built)  # one statement for the lot
     return len(later)
 
 

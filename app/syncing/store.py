@@ -37,7 +37,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, bindparam, select, tuple_, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -68,6 +68,7 @@ from app.billing.service import (
 from app.billing.tables import parties
 from app.errors import AppError
 from app.gst import Taxability
+from app.inventory import closing
 from app.inventory import queries as inventory_queries
 from app.inventory.model import BatchId, GodownId, ItemDraft, ItemId, UnitConversion
 from app.inventory.service import (
@@ -115,6 +116,7 @@ from app.syncing.capture import (
     irn_stamp,
     keep_irn_stamp,
     local_id,
+    local_ids,
     master_fields,
     opening_key,
     opening_stock,
@@ -173,47 +175,45 @@ class CompanyStore:
     def outbox_after(self, after_seq: int, limit: int) -> list[tuple[int, bytes]]:
         """Outbox rows in order; a row is sealed (encrypted and signed) at its first push and
         the sealed bytes are kept, so every retry resends the same bytes. Rows whose bodies
-        were left for later get them first."""
-        query = (
-            select(sync_outbox.c.device_seq, sync_outbox.c.payload, sync_outbox.c.envelope)
-            .add_columns(sync_outbox.c.kind)
-            .where(sync_outbox.c.device_seq > after_seq)
-            .order_by(sync_outbox.c.device_seq)
-            .limit(limit)
-        )
+        were left for later get them first. Rows already sealed are only read; otherwise one
+        write transaction builds the bodies, seals what is unsealed and stores it, and
+        returns the bytes as stored (another process may have sealed some meanwhile)."""
+        params = {"after": after_seq, "limit": limit}
         with self.company.reader() as conn:
-            rows = conn.execute(query).all()
-        if any(row.kind == LATER for row in rows):  # only then take the write lock
-            with self._writer() as conn:
+            rows = conn.execute(_OUTBOX_AFTER, params).all()
+        if all(row.envelope is not None for row in rows):
+            return [(row.device_seq, row.envelope) for row in rows]
+        with self._writer() as conn:  # IMMEDIATE: what it reads now no one else changes
+            if any(row.kind == LATER for row in rows):
                 complete_outbox(conn, after_seq, limit)
-                conn.commit()
-            with self.company.reader() as conn:
-                rows = conn.execute(query).all()
-        out: list[tuple[int, bytes]] = []
-        sealed: list[dict[str, Any]] = []
-        for seq, payload, kept, _ in rows:
-            envelope = kept
-            if envelope is None:
-                envelope = seal_change(
-                    payload,
-                    shop_id=self.m.shop_id,
-                    device=self.m.identity,
-                    device_seq=seq,
-                    keys=self.m.keys,
-                )
-                sealed.append({"seq": seq, "envelope": envelope})
-            out.append((seq, envelope))
-        if sealed:
-            with self._writer() as conn:
-                for row in sealed:
-                    conn.execute(
-                        update(sync_outbox)
-                        .where(sync_outbox.c.device_seq == row["seq"])
-                        .where(sync_outbox.c.envelope.is_(None))
-                        .values(envelope=row["envelope"])
+            rows = conn.execute(_OUTBOX_AFTER, params).all()
+            out: list[tuple[int, bytes]] = []
+            sealed: list[dict[str, Any]] = []
+            for row in rows:
+                envelope = row.envelope
+                if envelope is None:
+                    envelope = seal_change(
+                        row.payload,
+                        shop_id=self.m.shop_id,
+                        device=self.m.identity,
+                        device_seq=row.device_seq,
+                        keys=self.m.keys,
                     )
-                conn.commit()
+                    sealed.append({"seq": row.device_seq, "sealed": envelope})
+                out.append((row.device_seq, envelope))
+            if sealed:
+                conn.execute(_STORE_SEALED, sealed)
+            conn.commit()
         return out
+
+    def sent_envelopes(self, device_seqs: Sequence[int]) -> dict[int, bytes]:
+        seqs = list(device_seqs)
+        found: dict[int, bytes] = {}
+        with self.company.reader() as conn:
+            for start in range(0, len(seqs), 900):  # SQLite's limit on bound parameters
+                for seq, envelope in conn.execute(_SENT, {"seqs": seqs[start : start + 900]}):
+                    found[int(seq)] = envelope
+        return found
 
     def _writer(self) -> Connection:
         conn = self.engine.connect().execution_options(bahi_write=True)
@@ -232,16 +232,14 @@ class CompanyStore:
     def pulled_through(self) -> int:
         return self._read("pulled_through")
 
-    def is_applied(self, device_id: str, device_seq: int) -> bool:
-        if device_id == self.device_id:
-            return True  # our own changes come back from the server: already here
-        with self.company.reader() as conn:
-            found = conn.execute(
-                select(sync_applied.c.server_seq).where(
-                    sync_applied.c.device_id == device_id, sync_applied.c.device_seq == device_seq
-                )
-            ).first()
-        return found is not None
+    def applied_among(self, keys: Sequence[tuple[str, int]]) -> set[tuple[str, int]]:
+        # Our own changes come back from the server: already here.
+        here = {key for key in keys if key[0] == self.device_id}
+        others = [key for key in keys if key[0] != self.device_id]
+        if others:
+            with self.company.reader() as conn:
+                here |= _applied_keys(conn, others)
+        return here
 
     def quarantine(self) -> list[Quarantined]:
         with self.company.reader() as conn:
@@ -269,7 +267,8 @@ class CompanyStore:
                 conn.execute(sync_quarantine.delete().where(sync_quarantine.c.server_seq == seq))
             for q in quarantined:
                 _hold(conn, q.server_seq, q.reason, q.message, q.envelope)
-            fresh = [item for item in received if not _is_applied(conn, item)]
+            done = _applied_keys(conn, [_key(item) for item in received])
+            fresh = [item for item in received if _key(item) not in done]
             applied = 0
             for run in _runs(fresh):
                 if len(run) > 1 and self._apply_batch(uow, run):
@@ -299,33 +298,36 @@ class CompanyStore:
 
     def _apply_batch(self, uow: UnitOfWork, run: Sequence[Received]) -> bool:
         """A run of one device's consecutive sales re-posted as one billing batch (one insert
-        per table instead of dozens of statements per document). Any refusal rolls the batch
-        back and the caller applies the run one change at a time, so quarantine still holds
-        single changes. Numbers are checked one by one after posting."""
+        per table instead of dozens of statements per document), with the ids its documents
+        name read once for the run. Any refusal rolls the batch back and the caller applies
+        the run one change at a time, so quarantine still holds single changes. Numbers are
+        checked one by one after posting."""
         conn = uow.conn
-        ops = [op for item in run for op in item.change.ops]
-        bodies = [op.body for op in ops if isinstance(op, DocOp)]
+        ops = [op for item in run for op in item.change.ops if isinstance(op, DocOp)]
+        bodies = [op.body for op in ops]
         try:
             with uow.savepoint():
-                if any(local_id(conn, "documents", op.id) is not None for op in ops):
+                known = _Known(conn, ops)
+                if any(known.get("documents", op.id) is not None for op in ops):
                     raise ApplyFailed("a document of the run is already here")
-                drafts = [_draft(conn, body) for body in bodies]
+                drafts = [_draft(conn, body, known) for body in bodies]
                 numbers = [_issued(body) for body in bodies]
                 posted = post_documents_in(
                     uow, self.company.profile, drafts, numbers, posted_elsewhere=True
                 )
-                for op, body, result in zip(ops, bodies, posted, strict=True):
+                for body, result in zip(bodies, posted, strict=True):
                     _check_issued(body, result.document)
-                    conn.execute(
-                        sync_ids.insert().values(
-                            tbl="documents", gid=op.id, local_id=result.document.id
-                        )
-                    )
+                conn.execute(
+                    sync_ids.insert(),
+                    [
+                        {"tbl": "documents", "gid": op.id, "local_id": result.document.id}
+                        for op, result in zip(ops, posted, strict=True)
+                    ],
+                )
         except _APPLY_ERRORS:
             uow.memo(APPLYING, lambda: True)
             return False
-        for item in run:
-            _mark_applied(conn, item)
+        _mark_applied(conn, *run)
         return True
 
     def _apply_change(self, uow: UnitOfWork, change: Change) -> None:
@@ -448,7 +450,7 @@ class CompanyStore:
             posted = ledger.reverse_in(uow, profile, original, on, body["narration"])
         else:
             lines = tuple(
-                Line(_account(conn, line), Decimal(line["amount"])) for line in body["lines"]
+                Line(_account(uow, line), Decimal(line["amount"])) for line in body["lines"]
             )
             voucher = Voucher(
                 VoucherType(body["type"]), on, lines, body["narration"], body["reference"]
@@ -567,26 +569,79 @@ class CompanyStore:
 _APPLY_ERRORS = (AppError, SyncError, SQLAlchemyError, ValueError, KeyError, TypeError)
 
 
-def _is_applied(conn: Connection, item: Received) -> bool:
-    return (
-        conn.execute(
-            select(sync_applied.c.server_seq).where(
-                sync_applied.c.device_id == item.header.device_id,
-                sync_applied.c.device_seq == item.header.device_seq,
-            )
-        ).first()
-        is not None
+# Built once: a page asks about hundreds of changes.
+_APPLIED = select(sync_applied.c.device_id, sync_applied.c.device_seq).where(
+    tuple_(sync_applied.c.device_id, sync_applied.c.device_seq).in_(
+        bindparam("keys", expanding=True)
     )
+)
+_OUTBOX_AFTER = (
+    select(sync_outbox.c.device_seq, sync_outbox.c.payload, sync_outbox.c.envelope)
+    .add_columns(sync_outbox.c.kind)
+    .where(sync_outbox.c.device_seq > bindparam("after"))
+    .order_by(sync_outbox.c.device_seq)
+    .limit(bindparam("limit"))
+)
+_STORE_SEALED = (
+    update(sync_outbox)
+    .where(sync_outbox.c.device_seq == bindparam("seq"))
+    .where(sync_outbox.c.envelope.is_(None))
+    .values(envelope=bindparam("sealed"))
+)
+_SENT = select(sync_outbox.c.device_seq, sync_outbox.c.envelope).where(
+    sync_outbox.c.device_seq.in_(bindparam("seqs", expanding=True)),
+    sync_outbox.c.envelope.is_not(None),
+)
 
 
-def _mark_applied(conn: Connection, item: Received) -> None:
+def _key(item: Received) -> tuple[str, int]:
+    return (item.header.device_id, item.header.device_seq)
+
+
+def _applied_keys(conn: Connection, keys: Sequence[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Which (device, device_seq) pairs are in ``sync_applied``: one read per few hundred."""
+    found: set[tuple[str, int]] = set()
+    wanted = list(dict.fromkeys(keys))
+    for start in range(0, len(wanted), 400):  # two bound parameters a key
+        for device, seq in conn.execute(_APPLIED, {"keys": wanted[start : start + 400]}):
+            found.add((str(device), int(seq)))
+    return found
+
+
+def _mark_applied(conn: Connection, *items: Received) -> None:
     conn.execute(
-        sync_applied.insert().values(
-            device_id=item.header.device_id,
-            device_seq=item.header.device_seq,
-            server_seq=item.server_seq,
-        )
+        sync_applied.insert(),
+        [
+            {
+                "device_id": item.header.device_id,
+                "device_seq": item.header.device_seq,
+                "server_seq": item.server_seq,
+            }
+            for item in items
+        ],
     )
+
+
+class _Known:
+    """The local ids of the parties, items and documents a run of documents names, read in
+    one query for the run, and the godowns by name, read once (``_draft`` needs them for
+    every document). A gid not found here is looked up again (and refused) as usual."""
+
+    def __init__(self, conn: Connection, ops: Sequence[DocOp]) -> None:
+        wanted: dict[str, list[str]] = {"documents": [op.id for op in ops]}
+        wanted["parties"], wanted["items"] = [], []
+        for op in ops:
+            body: Any = op.body
+            if body.get("party"):
+                wanted["parties"].append(str(body["party"]))
+            if body.get("original"):
+                wanted["documents"].append(str(body["original"]))
+            wanted["items"] += [str(ln["item"]) for ln in body.get("lines", ()) if ln.get("item")]
+        self.ids = local_ids(conn, wanted)
+        self.godowns = _godown_ids(conn)
+
+    def get(self, table: str, gid: str) -> int | None:
+        return self.ids.get((table, gid))
 
 
 def _series_of(body: Any) -> dict[str, Any]:
@@ -709,16 +764,23 @@ def _field_op(conn: Connection, op: SetOp, stamp: Timestamp) -> bool:
     return wins
 
 
-def _need(conn: Connection, table: str, gid: object, what: str) -> int:
-    found = local_id(conn, table, str(gid))
+def _need(conn: Connection, table: str, gid: object, what: str, known: _Known | None = None) -> int:
+    found = known.get(table, str(gid)) if known is not None else None
+    if found is None:
+        found = local_id(conn, table, str(gid))
     if found is None:
         raise ApplyFailed(f"A document names {what} {gid} that this device has not received yet.")
     return found
 
 
-def _account(conn: Connection, line: Any) -> AccountId:
-    """A travelled voucher line's account here: by role, by party, else by name."""
-    if line.get("system"):
+def _account(uow: UnitOfWork, line: Any) -> AccountId:
+    """A travelled voucher line's account here: by role, by party, else by name. A closing
+    stock journal's accounts are made on first use, here as on the device that posted it."""
+    conn = uow.conn
+    found: int | None
+    if line.get("system") in closing.ROLE_ACCOUNTS:
+        found = closing.ensure_role_account(uow, closing.ROLE_ACCOUNTS[line["system"]])
+    elif line.get("system"):
         found = conn.execute(
             select(accounts.c.id).where(accounts.c.system_key == line["system"])
         ).scalar()
@@ -737,12 +799,18 @@ def _account(conn: Connection, line: Any) -> AccountId:
     return AccountId(int(found))
 
 
-def _draft(conn: Connection, body: Any) -> DocumentDraft:
-    godown_ids = {n.casefold(): i for i, n in conn.execute(select(godowns.c.id, godowns.c.name))}
+def _godown_ids(conn: Connection) -> dict[str, int]:
+    return {n.casefold(): i for i, n in conn.execute(_GODOWNS)}
+
+
+def _draft(conn: Connection, body: Any, known: _Known | None = None) -> DocumentDraft:
+    """The draft a received document's body was posted from, with this device's ids
+    (``known``: those of its run, read once)."""
+    godown_ids = known.godowns if known is not None else _godown_ids(conn)
     lines = []
     for line in body["lines"]:
         godown = line.get("godown")
-        item = _need(conn, "items", line["item"], "item") if line["item"] else None
+        item = _need(conn, "items", line["item"], "item", known) if line["item"] else None
         batch = None
         if line.get("batch"):
             if item is None:
@@ -795,13 +863,15 @@ def _draft(conn: Connection, body: Any) -> DocumentDraft:
         kind=kind,
         doc_date=date.fromisoformat(body["doc_date"]),
         lines=tuple(lines),
-        party_id=PartyId(_need(conn, "parties", body["party"], "party")) if body["party"] else None,
+        party_id=PartyId(_need(conn, "parties", body["party"], "party", known))
+        if body["party"]
+        else None,
         walk_in=walk_in,
         place_of_supply=body["place_of_supply"],
         reverse_charge=bool(body["reverse_charge"]),
         export=export,
         to_sez=bool(body["to_sez"]),
-        original_id=DocumentId(_need(conn, "documents", body["original"], "document"))
+        original_id=DocumentId(_need(conn, "documents", body["original"], "document", known))
         if body["original"]
         else None,
         original_number=body["original_number"] if not body["original"] else "",
@@ -820,9 +890,12 @@ def _draft(conn: Connection, body: Any) -> DocumentDraft:
     )
 
 
+_GODOWNS = select(godowns.c.id, godowns.c.name)
+
+
 def _godown_named(conn: Connection, name: str) -> GodownId:
     """A godown by its name, ignoring case (as a document's line names it)."""
-    for godown_id, found in conn.execute(select(godowns.c.id, godowns.c.name)):
+    for godown_id, found in conn.execute(_GODOWNS):
         if found.casefold() == name.casefold():
             return GodownId(godown_id)
     raise ApplyFailed(f"Godown {name!r} has not reached this device yet.")

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from sync.crypto import KeyRing
 from sync.errors import TransportError
 from sync.merge import DocOp, SetOp
 from sync.transport import Backoff
@@ -185,6 +186,31 @@ def test_flipped_byte_is_quarantined_never_applied(pg: PgServer, service: Servic
     assert len(laptop.store.quarantine()) == 1
     for d in (till, laptop):
         d.close()
+
+
+def test_own_change_damaged_at_rest_is_quarantined_by_its_sender(
+    pg: PgServer, service: Service
+) -> None:
+    """A device does not open its own changes coming back byte for byte as it sealed them
+    (they are in its books); one that comes back different is opened like any other, so the
+    damage is quarantined, never passed over."""
+    till = new_shop(service.url)
+    for n in range(1, 4):
+        till.client.record([sale(till, n)])
+    till.client.push()
+    with pg.connect() as conn:
+        conn.execute(
+            "UPDATE changes SET envelope = set_byte(envelope, 80, get_byte(envelope, 80) # 1) "
+            "WHERE shop_id = %s AND device_seq = 2",
+            (till.m.shop_id,),
+        )
+    # A key ring that opens nothing: the intact copies come through only if not opened.
+    till.m.keys = KeyRing.generate()
+    report = till.client.pull()
+    assert report.applied == 0 and report.quarantined == 1
+    assert [(q.server_seq, q.reason) for q in till.store.quarantine()] == [(2, "bad_signature")]
+    assert till.store.pulled_through() == 3
+    till.close()
 
 
 DAY = 24 * 3600 * 1000

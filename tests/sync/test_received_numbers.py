@@ -10,8 +10,17 @@ import pytest
 from sqlalchemy import select
 
 from app.billing import queries
-from app.billing.model import DocKind, DocumentDraft, DraftLine, PaymentMode, Tender
+from app.billing.model import (
+    DocKind,
+    DocumentDraft,
+    DraftLine,
+    PartyDraft,
+    PartyKind,
+    PaymentMode,
+    Tender,
+)
 from app.billing.numbering import DEVICE_SETTING
+from app.billing.parties import add_party
 from app.billing.service import IssuedNumber, cancel_document_in, post_documents_in
 from app.billing.tables import number_series
 from app.errors import Conflict, ValidationError
@@ -94,3 +103,37 @@ def test_cancel_in_the_callers_unit_of_work(till_b: Company) -> None:
         uow.commit()
     with till_b.reader() as conn:
         assert queries.document(conn, doc.id).cancelled
+
+
+def test_a_received_purchase_keeps_our_reference_once(till_b: Company) -> None:
+    """A supplier's bill keeps the sender's own reference (its PB series); the same
+    reference again, in a later batch or twice in one, is refused like an invoice number."""
+    supplier = add_party(till_b, PartyDraft("Gupta Wholesale", PartyKind.SUPPLIER, state_code="27"))
+
+    def bill(supplier_number: str) -> DocumentDraft:
+        line = DraftLine("Tea 250 g", D("10"), D("100"), D("5"), hsn="0902")
+        return DocumentDraft(
+            DocKind.PURCHASE_BILL,
+            date(2025, 6, 2),
+            (line,),
+            party_id=supplier,
+            supplier_number=supplier_number,
+        )
+
+    def post(*bills: tuple[str, int]) -> list[str]:
+        with till_b.unit_of_work() as uow:
+            posted = post_documents_in(
+                uow,
+                till_b.profile,
+                [bill(no) for no, _ in bills],
+                [IssuedNumber("A", "PB", serial) for _, serial in bills],
+            )
+            uow.commit()
+        return [p.document.our_reference for p in posted]
+
+    assert post(("GW-101", 1), ("GW-102", 2)) == ["PB-A/2526/0001", "PB-A/2526/0002"]
+    with pytest.raises(Conflict, match="already in the books"):
+        post(("GW-103", 2))
+    with pytest.raises(Conflict, match="already in the books"):
+        post(("GW-104", 3), ("GW-105", 3))
+    assert post(("GW-104", 3)) == ["PB-A/2526/0003"]
