@@ -437,14 +437,11 @@ def items_by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, ItemRow]:
 # Valuation -------------------------------------------------------------------------------
 
 
-def valued_moves(
-    conn: Connection, as_of: date, item_ids: Sequence[int] | None = None
-) -> Iterator[tuple[int, ValuedMove]]:
-    """(item id, move) in the order valuation replays them: by item, date, then entry order.
-
-    Transfers are left out: they move goods between godowns, not in or out of the company.
-    """
-    query = (
+def _replay_query(as_of: date) -> Select[tuple[int, int, int, int | None]]:
+    """(item id, move id, stored quantity, stored value) up to the end of ``as_of`` in the
+    order valuation replays them: by item, date, then entry order. Transfers are left out:
+    they move goods between godowns, not in or out of the company."""
+    return (
         select(
             stock_moves.c.item_id,
             stock_moves.c.id,
@@ -454,6 +451,16 @@ def valued_moves(
         .where(stock_moves.c.move_date <= as_of, stock_moves.c.kind != MoveKind.TRANSFER.value)
         .order_by(stock_moves.c.item_id, stock_moves.c.move_date, stock_moves.c.id)
     )
+
+
+def valued_moves(
+    conn: Connection, as_of: date, item_ids: Sequence[int] | None = None
+) -> Iterator[tuple[int, ValuedMove]]:
+    """(item id, move) in the order valuation replays them: by item, date, then entry order.
+
+    Transfers are left out: they move goods between godowns, not in or out of the company.
+    """
+    query = _replay_query(as_of)
     if item_ids is not None:
         query = query.where(stock_moves.c.item_id.in_(list(item_ids)))
     quantity, money = cache(from_thousandths), cache(_stored_money)
@@ -553,16 +560,7 @@ def move_effects(
     effects: dict[int, Decimal] = {}
     if not wanted:
         return effects
-    query = (
-        select(
-            stock_moves.c.item_id,
-            stock_moves.c.id,
-            raw_thousandths(stock_moves.c.qty),
-            raw_paise(stock_moves.c.value),
-        )
-        .where(stock_moves.c.move_date <= as_of, stock_moves.c.kind != MoveKind.TRANSFER.value)
-        .order_by(stock_moves.c.item_id, stock_moves.c.move_date, stock_moves.c.id)
-    )
+    query = _replay_query(as_of)
     if items is not None:
         query = query.where(stock_moves.c.item_id.in_(items))
     quantity, money = cache(from_thousandths), cache(_stored_money)

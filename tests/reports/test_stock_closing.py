@@ -45,7 +45,7 @@ from app.money import ZERO, D
 from app.reports.statements import balance_sheet, profit_and_loss
 from app.storage.company import Company
 from tests.conftest import CompanyFactory
-from tests.reports.test_stock_in_accounts import FY25, FY26, _shop
+from tests.reports.test_stock_in_accounts import FY25, FY26, _shop, _trades
 
 MAIN = GodownId(1)
 
@@ -184,24 +184,6 @@ def _rice(company: Company) -> ItemId:
 
 # For any trading: after closings on any days, the ledger's profit for a period between two
 # closings equals the statements', and the statements do not change ----------------------
-
-
-@st.composite
-def _trades(draw: st.DrawFn) -> list[tuple[int, int, int, int]]:
-    """(day offset, item 0-1, +qty bought / -qty sold, rupees) in date order."""
-    trades = draw(
-        st.lists(
-            st.tuples(
-                st.integers(0, 364),
-                st.integers(0, 1),
-                st.integers(-20, 30).filter(bool),
-                st.integers(1, 5000),
-            ),
-            min_size=1,
-            max_size=8,
-        )
-    )
-    return sorted(trades)
 
 
 @settings(
