@@ -82,15 +82,15 @@ class Change:
     ops: tuple[Op, ...]
 
 
-_PLAIN = frozenset({str, int, bool, type(None)})  # exact types, the common case first
+PLAIN_TYPES = frozenset({str, int, bool, type(None)})  # travel as they are; checked first
 
 
 def _check_value(value: object, where: str) -> None:
     kind = type(value)
-    if kind in _PLAIN:
+    if kind in PLAIN_TYPES:
         return
     if isinstance(value, dict) and all(  # a flat object of plain values: nothing to look into
-        type(k) is str and type(v) in _PLAIN for k, v in value.items()
+        type(k) is str and type(v) in PLAIN_TYPES for k, v in value.items()
     ):
         return
     if isinstance(value, float):

@@ -61,31 +61,9 @@ def margin_percent(margin: Decimal, value: Decimal) -> Decimal | None:
     return None if value == 0 else round_paise(margin * 100 / value)
 
 
-@dataclass(frozen=True)
-class DocumentMargin:
-    document_id: int
-    kind: DocKind
-    number: str
-    doc_date: date
-    party: str
-    value: Decimal  # taxable value of the lines (without GST); negative for a credit note
-    cost: Decimal  # cost of the goods; negative for goods taken back
+class _Margined:
+    """Value less cost, and that as a share of the value: a sale's, an item's."""
 
-    @property
-    def margin(self) -> Decimal:
-        return self.value - self.cost
-
-    @property
-    def margin_pct(self) -> Decimal | None:
-        return margin_percent(self.margin, self.value)
-
-
-@dataclass(frozen=True)
-class ItemMargin:
-    item_id: int | None  # None: the lines without an item
-    name: str
-    unit: str
-    qty: Decimal  # goods sold less goods taken back, in the item's base unit
     value: Decimal
     cost: Decimal
 
@@ -96,6 +74,27 @@ class ItemMargin:
     @property
     def margin_pct(self) -> Decimal | None:
         return margin_percent(self.margin, self.value)
+
+
+@dataclass(frozen=True)
+class DocumentMargin(_Margined):
+    document_id: int
+    kind: DocKind
+    number: str
+    doc_date: date
+    party: str
+    value: Decimal  # taxable value of the lines (without GST); negative for a credit note
+    cost: Decimal  # cost of the goods; negative for goods taken back
+
+
+@dataclass(frozen=True)
+class ItemMargin(_Margined):
+    item_id: int | None  # None: the lines without an item
+    name: str
+    unit: str
+    qty: Decimal  # goods sold less goods taken back, in the item's base unit
+    value: Decimal
+    cost: Decimal
 
 
 @dataclass(frozen=True)

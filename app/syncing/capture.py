@@ -96,7 +96,16 @@ from app.storage.uow import UnitOfWork
 from app.syncing.tables import sync_fields, sync_ids, sync_outbox, sync_state
 from sync.client import new_tx_id
 from sync.clock import HybridClock, Timestamp
-from sync.merge import Change, DocOp, JsonValue, Op, SetOp, SyncSchema, encode_change
+from sync.merge import (
+    PLAIN_TYPES,
+    Change,
+    DocOp,
+    JsonValue,
+    Op,
+    SetOp,
+    SyncSchema,
+    encode_change,
+)
 
 OPENINGS = "openings"
 BATCHES = "batches"
@@ -261,12 +270,9 @@ def local_ids(conn: Connection, wanted: dict[str, list[str]]) -> dict[tuple[str,
     return found
 
 
-_AS_IS = frozenset({str, type(None), bool, int})  # exact types: most values, checked first
-
-
 def to_json(value: object) -> JsonValue:
     """A column value as it travels: Decimals and dates as text, never floats."""
-    if type(value) in _AS_IS:
+    if type(value) in PLAIN_TYPES:
         return cast(JsonValue, value)  # a str, int, bool or None as it is
     if isinstance(value, Decimal):
         return str(value)
@@ -967,20 +973,28 @@ def voucher_body(conn: Connection, voucher_id: int, device: str) -> dict[str, Js
     }
     lines: list[JsonValue] = []
     for line in conn.execute(
-        select(postings.c.account_id, postings.c.amount, accounts.c.name, accounts.c.system_key)
+        select(
+            postings.c.account_id,
+            postings.c.amount,
+            accounts.c.name,
+            accounts.c.system_key,
+            account_groups.c.name.label("group_name"),
+        )
         .join(accounts, accounts.c.id == postings.c.account_id)
+        .join(account_groups, account_groups.c.id == accounts.c.group_id)
         .where(postings.c.voucher_id == voucher_id)
         .order_by(postings.c.line_no)
     ):
         party = party_of.get(line.account_id)
-        lines.append(
-            {
-                "system": line.system_key,
-                "party": gid_for(conn, "parties", party, device) if party else None,
-                "account": line.name,
-                "amount": to_json(line.amount),
-            }
-        )
+        body: dict[str, JsonValue] = {
+            "system": line.system_key,
+            "party": gid_for(conn, "parties", party, device) if party else None,
+            "account": line.name,
+            "amount": to_json(line.amount),
+        }
+        if line.system_key:  # a role account made on first use is made alike on the receiver
+            body["group"] = line.group_name
+        lines.append(body)
     reverses = v["reverses_id"]
     return {
         "type": v["voucher_type"],

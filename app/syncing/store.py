@@ -68,7 +68,6 @@ from app.billing.service import (
 from app.billing.tables import parties
 from app.errors import AppError
 from app.gst import Taxability
-from app.inventory import closing
 from app.inventory import queries as inventory_queries
 from app.inventory.model import BatchId, GodownId, ItemDraft, ItemId, UnitConversion
 from app.inventory.service import (
@@ -774,12 +773,13 @@ def _need(conn: Connection, table: str, gid: object, what: str, known: _Known | 
 
 
 def _account(uow: UnitOfWork, line: Any) -> AccountId:
-    """A travelled voucher line's account here: by role, by party, else by name. A closing
-    stock journal's accounts are made on first use, here as on the device that posted it."""
+    """A travelled voucher line's account here: by role, by party, else by name. A role
+    account this device has not needed yet (the closing-stock journal's, made on first use)
+    is made here under the group it came with."""
     conn = uow.conn
     found: int | None
-    if line.get("system") in closing.ROLE_ACCOUNTS:
-        found = closing.ensure_role_account(uow, closing.ROLE_ACCOUNTS[line["system"]])
+    if line.get("system") and line.get("group"):
+        found = ledger.ensure_system_account(uow, line["system"], line["account"], line["group"])
     elif line.get("system"):
         found = conn.execute(
             select(accounts.c.id).where(accounts.c.system_key == line["system"])
