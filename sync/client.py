@@ -15,9 +15,11 @@ Stopping would let one flipped byte halt every till of the shop.
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -38,6 +40,22 @@ from sync.merge import Change, Op, SyncSchema, decode_change, encode_change
 from sync.transport import Transport
 
 FUTURE_DRIFT_MS = 3600 * 1000  # a received stamp over an hour ahead is reported
+
+# Checking a change's Ed25519 signature is most of opening it, and `cryptography` lets go of
+# the GIL while it verifies (and decrypts): a page is opened by a few threads at once.
+OPENERS = max(1, min(4, os.cpu_count() or 1))
+OPEN_IN_PARALLEL_FROM = 64  # smaller pages are not worth the hand-over
+_RETRY_AFTER_REFRESH = frozenset({"unknown_device", "unknown_key"})
+_pools: dict[str, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(name: str, workers: int) -> ThreadPoolExecutor:
+    with _pools_lock:
+        pool = _pools.get(name)
+        if pool is None:
+            pool = _pools[name] = ThreadPoolExecutor(workers, thread_name_prefix=f"sync-{name}")
+        return pool
 
 
 def new_tx_id() -> str:
@@ -247,30 +265,48 @@ class SyncClient:
         sent = self.store.sent_envelopes(list(mine))
         return {item.server_seq for seq, item in mine.items() if sent.get(seq) == item.envelope}
 
+    def _try_open(self, items: Sequence[P.Pulled]) -> list[Received | EnvelopeRejected]:
+        opened: list[Received | EnvelopeRejected] = []
+        for item in items:
+            try:
+                opened.append(self._open(item))
+            except EnvelopeRejected as exc:
+                opened.append(exc)
+        return opened
+
+    def _open_all(self, items: Sequence[P.Pulled]) -> list[Received | EnvelopeRejected]:
+        """Each item opened or the reason it was refused, in order: one slice per thread,
+        the first on this one."""
+        if OPENERS == 1 or len(items) < OPEN_IN_PARALLEL_FROM:
+            return self._try_open(items)
+        step = -(-len(items) // OPENERS)
+        slices = [items[at : at + step] for at in range(0, len(items), step)]
+        others = [_pool("open", OPENERS - 1).submit(self._try_open, part) for part in slices[1:]]
+        opened = self._try_open(slices[0])
+        for future in others:
+            opened.extend(future.result())
+        return opened
+
     def _open_page(self, items: Sequence[P.Pulled]) -> tuple[list[Received], list[Quarantined]]:
         opened_all: list[Received] = []
         quarantined: list[Quarantined] = []
         refreshed = False
         own = self._own_copies(items)
-        for item in items:
-            if item.server_seq in own:
-                continue
-            try:
-                try:
-                    opened = self._open(item)
-                except EnvelopeRejected as exc:
-                    if refreshed or exc.reason not in {"unknown_device", "unknown_key"}:
-                        raise
+        todo = [item for item in items if item.server_seq not in own]
+        for item, first in zip(todo, self._open_all(todo), strict=True):
+            result = first
+            if isinstance(first, EnvelopeRejected) and first.reason in _RETRY_AFTER_REFRESH:
+                if not refreshed:  # a new device or key: ask the service once per page
                     refreshed = True
                     self.refresh_peers()
                     self.fetch_keys()
-                    opened = self._open(item)
-            except EnvelopeRejected as exc:
+                result = self._try_open([item])[0]
+            if isinstance(result, EnvelopeRejected):
                 quarantined.append(
-                    Quarantined(item.server_seq, exc.reason, str(exc), item.envelope)
+                    Quarantined(item.server_seq, result.reason, str(result), item.envelope)
                 )
-                continue
-            opened_all.append(opened)
+            else:
+                opened_all.append(result)
         here = self.store.applied_among(
             [(got.header.device_id, got.header.device_seq) for got in opened_all]
         )
@@ -282,23 +318,40 @@ class SyncClient:
         return received, quarantined
 
     def pull(self, wait_s: float = 0.0) -> SyncReport:
-        """Pull pages until caught up; each page is applied in one local transaction."""
+        """Pull pages until caught up; each page is applied in one local transaction. The
+        next page is fetched while this one is opened and applied, so the service's work
+        overlaps this device's."""
         report = SyncReport()
+        after = self.store.pulled_through()
+        page = self.transport.pull(after, self.page_limit, wait_s)
         while True:
-            after = self.store.pulled_through()
-            page = self.transport.pull(after, self.page_limit, wait_s)
             self.clock.observe_server_time(page.server_time_ms)
             if page.head_seq < after:
                 # The server lost changes (restored from a backup): keep our cursor; the
                 # devices re-push from their outboxes and the gap fills again.
                 return report
-            received, quarantined = self._open_page(page.changes)
-            self.store.apply_page(received, quarantined, (), page.next_after)
+            ahead = None
+            if page.has_more:
+                ahead = _pool("fetch", 1).submit(
+                    self.transport.pull, page.next_after, self.page_limit, 0.0
+                )
+            try:
+                received, quarantined = self._open_page(page.changes)
+                self.store.apply_page(received, quarantined, (), page.next_after)
+            except BaseException:
+                if ahead is not None:
+                    ahead.cancel()  # one fetched page dropped, nothing applied from it
+                raise
             report.applied += len(received)
             report.quarantined += len(quarantined)
-            if not page.has_more:
+            if ahead is None:
                 return report
-            wait_s = 0.0
+            after = self.store.pulled_through()
+            if after == page.next_after:
+                page = ahead.result()
+            else:  # another pull on this store moved the cursor meanwhile: ask from there
+                ahead.cancel()
+                page = self.transport.pull(after, self.page_limit, 0.0)
 
     def sync(self, wait_s: float = 0.0) -> SyncReport:
         pushed = self.push()

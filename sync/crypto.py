@@ -18,6 +18,7 @@ Anything that does not open raises ``EnvelopeRejected``; the caller quarantines 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -135,6 +136,12 @@ class KeyRing:
 # ---------------------------------------------------------------- device keys
 
 
+@functools.lru_cache(maxsize=256)
+def _verifier(sign_pub: bytes) -> Ed25519PublicKey:
+    """A shop's few devices sign every change of a pull: load each public key once."""
+    return Ed25519PublicKey.from_public_bytes(sign_pub)
+
+
 @dataclass(frozen=True, slots=True)
 class DeviceKeys:
     """A device's public keys: Ed25519 to verify its envelopes, X25519 to seal keys to it."""
@@ -144,7 +151,7 @@ class DeviceKeys:
     kx_pub: bytes
 
     def verifier(self) -> Ed25519PublicKey:
-        return Ed25519PublicKey.from_public_bytes(self.sign_pub)
+        return _verifier(self.sign_pub)
 
     def to_json(self) -> dict[str, str]:
         return {
@@ -224,7 +231,8 @@ def parse_header(envelope: bytes) -> EnvelopeHeader:
     (length,) = _LEN.unpack_from(envelope, _HEADER.size + NONCE_BYTES)
     if _HEADER.size + NONCE_BYTES + _LEN.size + length + SIG_BYTES != len(envelope):
         raise ValueError("Envelope length field does not match its size.")
-    return EnvelopeHeader(uuid.UUID(bytes=shop).hex, uuid.UUID(bytes=device).hex, seq, epoch)
+    # bytes.hex() is uuid.UUID(bytes=...).hex without building two UUID objects per change
+    return EnvelopeHeader(shop.hex(), device.hex(), seq, epoch)
 
 
 def seal_change(
