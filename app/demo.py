@@ -39,9 +39,8 @@ from app.ledger import queries as ledger_queries
 from app.ledger import service
 from app.ledger.model import AccountId, Line, Voucher, VoucherType, financial_year
 from app.money import D, round_paise
-from app.reports.einvoice import PIN_SETTING, TOWN_SETTING
 from app.storage.company import Company, CompanyProfile
-from app.storage.settings import write_setting
+from app.storage.settings import PIN_SETTING, TOWN_SETTING, write_setting
 
 NAME = "Sharma General Store (demo)"
 GSTIN = "27AAPFU0939F1ZV"

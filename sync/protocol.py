@@ -41,6 +41,18 @@ PULL_LIMIT_MAX = 2000
 LONG_POLL_MAX_S = 30.0
 
 
+def push_share(envelopes: Sequence[bytes]) -> int:
+    """How many of these envelopes, from the first, one push request carries within
+    ``MAX_PUSH_BYTES`` (at least one: a single envelope is never over its own limit, far
+    below a request's). Base64 grows each by a third, plus its quotes and comma."""
+    room = MAX_PUSH_BYTES - 1024  # the JSON around the list
+    for count, envelope in enumerate(envelopes[:MAX_PUSH_ENVELOPES]):
+        room -= 4 * ((len(envelope) + 2) // 3) + 3
+        if room < 0:
+            return max(1, count)
+    return min(len(envelopes), MAX_PUSH_ENVELOPES)
+
+
 class BadMessage(ValueError):
     """A message that does not have the expected shape."""
 

@@ -32,7 +32,9 @@ TERMS_KEY = "invoice.terms"
 PHONE_KEY = "invoice.phone"
 EMAIL_KEY = "invoice.email"
 DEFAULT_TEMPLATE = "classic"
-MAX_LOGO_BYTES = 512 * 1024  # a letterhead logo, not a photograph
+# A letterhead logo, not a photograph; small enough to travel to the shop's other devices
+# in one sync change.
+MAX_LOGO_BYTES = 128 * 1024
 MAX_TERMS = 6  # lines under the totals
 LOGO_CACHE = "printed"
 

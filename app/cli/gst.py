@@ -16,8 +16,6 @@ from app.gst import check_gstin
 from app.gst.cases import compute_case
 from app.gst.periods import ReturnPeriod, parse_period
 from app.reports.einvoice import (
-    PIN_SETTING,
-    TOWN_SETTING,
     einvoice_batch,
     einvoice_documents,
     einvoice_file_json,
@@ -31,7 +29,7 @@ from app.reports.table import Table
 from app.reports.table_pdf import write_table_pdf
 from app.storage.company import Company
 from app.storage.files import write_whole
-from app.storage.settings import read_setting, write_setting
+from app.storage.settings import PIN_SETTING, TOWN_SETTING, read_setting, write_setting
 
 
 def compute(args: argparse.Namespace) -> int:

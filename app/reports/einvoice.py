@@ -38,9 +38,6 @@ if TYPE_CHECKING:
 VERSION = "1.1"
 _HUNDRED = Decimal(100)
 _THOUSANDTH = Decimal("0.001")
-# The company's PIN code and town, which the profile does not hold: asked once, kept as settings.
-PIN_SETTING = "company.pin"
-TOWN_SETTING = "company.town"
 # NIC schema 1.1: "Small case alphabets are NOT allowed in Document Number"; CGST Rule 46(b).
 DOCUMENT_NUMBER = re.compile(r"^[A-Z1-9][A-Z0-9/-]{0,15}$")
 _PIN = re.compile(r"^[1-9][0-9]{5}$")

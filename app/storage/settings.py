@@ -49,6 +49,11 @@ def write_setting(uow: UnitOfWork, key: str, value: str) -> None:
     uow.record("setting.change", "setting", key, {"from": old, "to": value})
 
 
+# The company's PIN code and town, which the profile does not hold: asked once (for the
+# e-invoice), kept as settings.
+PIN_SETTING = "company.pin"
+TOWN_SETTING = "company.town"
+
 AUTO_LOCK_MINUTES = "security.auto_lock_minutes"
 DEFAULT_AUTO_LOCK_MINUTES = 10
 MAX_AUTO_LOCK_MINUTES = 240

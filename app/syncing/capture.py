@@ -41,6 +41,11 @@ What travels (sync-design.md §7.1):
   (``opening_key``). The value is the whole opening (not the change), so whichever write
   wins, every device ends with the same figure; it is re-made there through billing or
   inventory, never copied as rows.
+* ``settings``: a company setting (``shared_settings``), one LWW value under its key; a
+  device's own settings (theme, paper, backups ...) stay on it.
+
+A transaction that would make one huge change (the first sync of a company with thousands of
+items, a bulk import of bills) is cut into several rows, each small enough for an envelope.
 """
 
 from __future__ import annotations
@@ -90,9 +95,11 @@ from app.inventory.tables import (
 )
 from app.ledger.tables import account_groups, accounts, postings, vouchers
 from app.storage.audit import canonical_json
+from app.storage.settings import read_setting
 from app.storage.tables import audit_log
 from app.storage.types import Paise, Percent, Quantity
 from app.storage.uow import UnitOfWork
+from app.syncing.shared_settings import MAX_SHARED_CHARS, SETTINGS, is_shared
 from app.syncing.tables import sync_fields, sync_ids, sync_outbox, sync_state
 from sync.client import new_tx_id
 from sync.clock import HybridClock, Timestamp
@@ -115,8 +122,9 @@ IRNS = "irns"
 SCHEMA = SyncSchema(
     # 2: settlements and hand-entered vouchers; 3: godowns, ledger accounts and openings;
     # 4: stock entries (transfers, adjustments, counts) and items' barcodes, units, prices;
-    # 5: batches, and documents, stock entries and opening stock with batch lines; IRNs
-    version=5,
+    # 5: batches, and documents, stock entries and opening stock with batch lines; IRNs;
+    # 6: company settings
+    version=6,
     documents=frozenset(
         {
             "documents",
@@ -128,7 +136,7 @@ SCHEMA = SyncSchema(
             IRNS,
         }
     ),
-    master=frozenset({"parties", "items", "godowns", "accounts", BATCHES, OPENINGS}),
+    master=frozenset({"parties", "items", "godowns", "accounts", BATCHES, OPENINGS, SETTINGS}),
 )
 # Master tables with a local row (and a ``name``) for each shop-wide id.
 MASTER: dict[str, Table] = {
@@ -141,12 +149,17 @@ MASTER: dict[str, Table] = {
 _LOCAL_COLUMNS = {"id", "account_id", "created_at", "updated_at"}
 APPLYING = "sync.applying"  # a uow memo: this unit applies received changes; capture skips
 MAX_OPS = 400  # ops per change, so an envelope stays far below the service's size limit
+# A change's plain JSON: sealed (compressed) it stays under the service's 256 KB an envelope
+# even when it does not compress (a logo).
+MAX_CHANGE_BYTES = 160 * 1024
 
 _PARTY_ACTIONS = {"party.add", "party.update"}
 _ITEM_ACTIONS = {"item.add", "item.update", "item.activate", "item.deactivate"}
 _ACCOUNT_ACTIONS = {"account.add", "account.rename"}
 _BATCH_ACTIONS = {"batch.add", "batch.update"}
 _PARTY_OPENING = "party.opening"
+_SETTING = "setting.change"
+_POSTED = {"document.post": "documents", "document.irn": IRNS, "settlement.add": "settlements"}
 STOCK_JOURNAL = "stock journal"  # inventory's source kind for opening stock, counts ...
 
 
@@ -162,7 +175,14 @@ _WRITE_STATE = _WRITE_STATE.on_conflict_do_update(
     index_elements=[sync_state.c.k], set_={"v": _WRITE_STATE.excluded.v}
 )
 # What a sweep reads, in one statement: it runs before every commit, so at the counter.
-_SWEEP_KEYS = ("device_id", "audit_through", "hlc", "clock_offset", "next_device_seq")
+_SWEEP_KEYS = (
+    "device_id",
+    "audit_through",
+    "hlc",
+    "clock_offset",
+    "next_device_seq",
+    "settings_from",
+)
 
 
 def read_state(conn: Connection, key: str) -> str | None:
@@ -575,22 +595,23 @@ _OPENING_KEYS = (
 )
 
 
-def _opening_ops(conn: Connection, touched: _Touched, device: str, stamp: Timestamp) -> list[Op]:
+def _opening_ops(conn: Connection, touched: _Touched, device: str, out: _Rows) -> None:
     """The openings this transaction changed, each as its whole figure. The records they
     name travel first (usually already synced, so nothing), so a receiver knows them."""
-    ops: list[Op] = []
     for party_id in touched.party_openings:
-        ops.extend(_master_ops(conn, "parties", party_id, device, stamp))
+        stamp = out.next_stamp()
+        ops = _master_ops(conn, "parties", party_id, device, stamp)
         amount = sum((part for _, part in opening_journals(conn, party_id)), Decimal(0))
         key = party_opening_key(gid_for(conn, "parties", party_id, device))
-        if amount == 0 and not _synced(conn, OPENINGS, key):
-            continue  # a party without an opening balance: nothing to say
-        amount_text = to_json(amount.quantize(PAISE))
-        ops.extend(_set_ops(conn, OPENINGS, key, {"amount": amount_text}, stamp))
+        if amount != 0 or _synced(conn, OPENINGS, key):  # else no opening balance to tell
+            amount_text = to_json(amount.quantize(PAISE))
+            ops.extend(_set_ops(conn, OPENINGS, key, {"amount": amount_text}, stamp))
+        out.add(ops)
     sources = list(touched.stock_journals)
     keys = conn.execute(_OPENING_KEYS, {"sources": sources}).all() if sources else []
     for row in keys:
-        ops.extend(_master_ops(conn, "items", row.item_id, device, stamp))
+        stamp = out.next_stamp()
+        ops = _master_ops(conn, "items", row.item_id, device, stamp)
         ops.extend(_master_ops(conn, "godowns", row.godown_id, device, stamp))
         if row.batch_id is not None:
             ops.extend(_batch_ops(conn, row.batch_id, device, stamp, with_item=False))
@@ -598,7 +619,7 @@ def _opening_ops(conn: Connection, touched: _Touched, device: str, stamp: Timest
         item_gid = gid_for(conn, "items", row.item_id, device)
         key = stock_opening_key(item_gid, row.godown, row.move_date, row.batch_no)
         ops.extend(_set_ops(conn, OPENINGS, key, {"stock": stock_opening_value(qty, value)}, stamp))
-    return ops
+        out.add(ops)
 
 
 _SERIES_OF = select(number_series.c.device, number_series.c.prefix).where(
@@ -1018,6 +1039,7 @@ class _Touched:
     master: tuple[tuple[str, int], ...]
     party_openings: tuple[int, ...]  # parties whose opening balance may have changed
     stock_journals: tuple[str, ...]  # opening stock journals posted (or reversed)
+    settings: tuple[str, ...]  # shared settings changed (their keys)
     through: int
 
     @property
@@ -1075,7 +1097,9 @@ def _master_table(action: str) -> str | None:
     return "godowns" if action.startswith("godown.") else None
 
 
-def _touched(conn: Connection, after: int) -> _Touched:
+def _touched(conn: Connection, after: int, settings_from: int = 0) -> _Touched:
+    """What the audit rows after ``after`` changed. A setting changed before ``settings_from``
+    (on a device that joined a shop: it takes the shop's settings) is not sent."""
     rows = conn.execute(_AUDIT_AFTER, {"after": after}).all()
     vouchers_posted = [int(r.entity_id) for r in rows if r.action == "voucher.post"]
     typed = _hand_entered(conn, vouchers_posted) if vouchers_posted else set()
@@ -1085,16 +1109,13 @@ def _touched(conn: Connection, after: int) -> _Touched:
     master: dict[tuple[str, int], None] = {}
     party_openings: dict[int, None] = {}
     stock_journals: dict[str, None] = {}
+    settings: dict[str, None] = {}
     for row in rows:
-        if row.action == "document.post":
-            posted.append(("documents", int(row.entity_id), ""))
+        if (table := _POSTED.get(row.action)) is not None:
+            posted.append((table, int(row.entity_id), ""))
         elif row.action == "document.cancel":
             reason = str(json.loads(row.details).get("reason", ""))
             posted.append(("cancellations", int(row.entity_id), reason))
-        elif row.action == "document.irn":
-            posted.append((IRNS, int(row.entity_id), ""))
-        elif row.action == "settlement.add":
-            posted.append(("settlements", int(row.entity_id), ""))
         elif row.action == "voucher.post" and int(row.entity_id) in typed:
             posted.append(("vouchers", int(row.entity_id), ""))
         elif row.action in _PARTY_ACTIONS or row.action == _PARTY_OPENING:
@@ -1109,11 +1130,14 @@ def _touched(conn: Connection, after: int) -> _Touched:
                 stock_journals[str(journal[1])] = None
             else:
                 posted.append(journal)
+        elif row.action == _SETTING and row.id > settings_from and is_shared(row.entity_id):
+            settings[str(row.entity_id)] = None
     return _Touched(
         tuple(posted),
         tuple(master),
         tuple(party_openings),
         tuple(stock_journals),
+        tuple(settings),
         rows[-1].id if rows else after,
     )
 
@@ -1171,7 +1195,7 @@ def sweep(conn: Connection) -> int:
     if device is None:
         return 0
     after = int(state.get("audit_through") or 0)
-    touched = _touched(conn, after)
+    touched = _touched(conn, after, int(state.get("settings_from") or 0))
     if touched.through == after:
         return 0
     clock = _clock(device, state)
@@ -1179,12 +1203,12 @@ def sweep(conn: Connection) -> int:
     if (
         not touched.master
         and not touched.openings
+        and not touched.settings
         and all(table == "documents" for table, _, _ in touched.posted)
     ):
         ids = [row_id for _, row_id, _ in touched.posted]
         rows = [
-            _later_row(seq + n, ids[start : start + MAX_OPS], clock.now())
-            for n, start in enumerate(range(0, len(ids), MAX_OPS))
+            _later_row(seq + n, part, clock.now()) for n, part in enumerate(_later_parts(conn, ids))
         ]
     else:
         rows = _outbox_rows(conn, touched, device, clock, seq)
@@ -1198,34 +1222,97 @@ def sweep(conn: Connection) -> int:
     return len(rows)
 
 
+class _Rows:
+    """One transaction's outbox rows, filled record by record. A row is closed before the
+    next record's ops are made once it holds ``MAX_OPS`` ops or ``MAX_CHANGE_BYTES`` of JSON
+    (the first sync of a company with thousands of items is one transaction), so every op
+    carries its own row's stamp, which master data keeps as the base of its next write."""
+
+    def __init__(self, clock: HybridClock, seq: int) -> None:
+        self.clock, self.seq = clock, seq
+        self.rows: list[dict[str, Any]] = []
+        self.ops: list[Op] = []
+        self.size = 0
+        self.stamp = clock.now()
+
+    def next_stamp(self) -> Timestamp:
+        """The stamp the next record's ops take: a new row's when this one is full."""
+        if len(self.ops) >= MAX_OPS or self.size >= MAX_CHANGE_BYTES:
+            self.close()
+        return self.stamp
+
+    def add(self, ops: list[Op]) -> None:
+        self.ops.extend(ops)
+        self.size += sum(_op_size(op) for op in ops)
+
+    def close(self) -> None:
+        if self.ops:
+            self.rows.append(_outbox_row(self.seq + len(self.rows), self.ops, self.stamp))
+            self.ops, self.size, self.stamp = [], 0, self.clock.now()
+
+
+def _op_size(op: Op) -> int:
+    """About how many bytes of a change's JSON an op takes (its value, and ~150 for the rest)."""
+    value = op.body if isinstance(op, DocOp) else op.value
+    return 150 + (len(value) if isinstance(value, str) else len(canonical_json(value)))
+
+
 def _outbox_rows(
     conn: Connection, touched: _Touched, device: str, clock: HybridClock, seq: int
 ) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    ops: list[Op] = []
-    stamp = clock.now()
+    out = _Rows(clock, seq)
+    for key in touched.settings:
+        value = read_setting(conn, key)
+        if value is not None and len(value) <= MAX_SHARED_CHARS:
+            out.add(_set_ops(conn, SETTINGS, key, {"value": value}, out.next_stamp()))
     # Master data first: a party made at the counter travels before the bill that names it.
     for name, row_id in touched.master:
-        ops.extend(_master_ops(conn, name, row_id, device, stamp))
-    ops.extend(_opening_ops(conn, touched, device, stamp))
+        out.add(_master_ops(conn, name, row_id, device, out.next_stamp()))
+    _opening_ops(conn, touched, device, out)
     doc_ids = [row_id for table, row_id, _ in touched.posted if table == "documents"]
     entries = [row_id for table, row_id, _ in touched.posted if table == STOCK_ENTRIES]
     if doc_ids or entries:
-        ops.extend(named_batch_ops(conn, named_batches(conn, doc_ids, entries), device, stamp))
+        for batch_id in sorted(named_batches(conn, doc_ids, entries)):
+            out.add(named_batch_ops(conn, {batch_id}, device, out.next_stamp()))
     documents = document_ops(conn, doc_ids, device) if doc_ids else {}
     for table, row_id, reason in touched.posted:
-        if len(ops) >= MAX_OPS:
-            rows.append(_outbox_row(seq + len(rows), ops, stamp))
-            ops, stamp = [], clock.now()
-        op = _posted_op(conn, table, row_id, reason, device, documents, stamp)
+        op = _posted_op(conn, table, row_id, reason, device, documents, out.next_stamp())
         if op is not None:
-            ops.append(op)
-    if ops:
-        rows.append(_outbox_row(seq + len(rows), ops, stamp))
-    return rows
+            out.add([op])
+    out.close()
+    return out.rows
 
 
 LATER = "later"  # an outbox row's kind while its documents' bodies are still to be built
+MAX_LATER_LINES = 1_000  # document lines a row of documents carries (a line is ~150 bytes)
+
+_LINE_COUNTS = (
+    select(document_lines.c.document_id, func.count())
+    .where(document_lines.c.document_id.in_(bindparam("ids", expanding=True)))
+    .group_by(document_lines.c.document_id)
+)
+
+
+def _later_parts(conn: Connection, doc_ids: list[int]) -> list[list[int]]:
+    """A transaction's documents cut into rows whose bodies will fit an envelope: at most
+    ``MAX_OPS`` documents and ``MAX_LATER_LINES`` lines a row (a document bigger than that
+    alone). A single sale, the counter's case, is one row without a read."""
+    if len(doc_ids) == 1:
+        return [doc_ids]
+    lines: dict[int, int] = {}
+    for start in range(0, len(doc_ids), 900):  # SQLite's limit on bound parameters
+        lines.update(conn.execute(_LINE_COUNTS, {"ids": doc_ids[start : start + 900]}).all())
+    parts: list[list[int]] = []
+    part: list[int] = []
+    count = 0
+    for doc_id in doc_ids:
+        size = lines.get(doc_id, 0)
+        if part and (len(part) >= MAX_OPS or count + size > MAX_LATER_LINES):
+            parts.append(part)
+            part, count = [], 0
+        part.append(doc_id)
+        count += size
+    return [*parts, part] if part else parts
 
 
 def _later_row(seq: int, doc_ids: list[int], stamp: Timestamp) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from app.errors import Conflict, NotFound, ValidationError
 from app.storage.access import Permission, require
 from app.storage.company import Company
 from app.storage.settings import write_setting
+from app.storage.tables import audit_log
 from app.storage.uow import UnitOfWork
 from app.syncing.capture import (
     BATCHES,
@@ -108,12 +109,16 @@ def save_membership(company: Company, m: Membership) -> None:
         uow.commit()
 
 
-def _enable(company: Company, m: Membership) -> None:
+def _enable(company: Company, m: Membership, *, joined: bool = False) -> None:
     """Store the membership and start capturing: from now on every change of this company
-    (and, at the first sync, everything already in its audit log) goes to the outbox."""
+    (and, at the first sync, everything already in its audit log) goes to the outbox. A
+    device that joins takes the shop's settings: those it had before joining stay here."""
     with company.unit_of_work() as uow:
         if read_state(uow.conn, "membership") is not None:
             raise Conflict("This company already belongs to a sync shop.")
+        if joined:
+            last = uow.conn.execute(select(func.max(audit_log.c.id))).scalar()
+            write_state(uow.conn, "settings_from", str(last or 0))
         write_state(uow.conn, "membership", _membership_json(m))
         write_state(uow.conn, "device_id", m.identity.device_id)
         write_state(uow.conn, "series_prefix", m.series_prefix)
@@ -186,7 +191,7 @@ def finish_join(
     raise to stop the wait (a Cancel): the company is then left as it was."""
     m = pairing.finish_join(joining, timeout_s=timeout_s, poll_s=0.5, check=check)
     _check_prefix(m.series_prefix)
-    _enable(company, m)
+    _enable(company, m, joined=True)
     return m
 
 

@@ -57,6 +57,7 @@ from app.billing.model import (
     PaymentMode,
     Tender,
 )
+from app.billing.numbering import device_code
 from app.billing.parties import add_party_in, set_opening_balance_in
 from app.billing.service import (
     IssuedNumber,
@@ -97,6 +98,7 @@ from app.ledger.tables import accounts
 from app.storage.access import Actor, Role
 from app.storage.audit import canonical_json
 from app.storage.company import Company
+from app.storage.settings import write_setting
 from app.storage.uow import UnitOfWork
 from app.syncing.capture import (
     APPLYING,
@@ -123,6 +125,7 @@ from app.syncing.capture import (
     sweep,
     write_state,
 )
+from app.syncing.shared_settings import SETTINGS, received_problem
 from app.syncing.tables import (
     sync_applied,
     sync_conflicts,
@@ -470,6 +473,8 @@ class CompanyStore:
                 _write_item(uow, gid, values, stamp, self.device_id)
             elif table_name == BATCHES:
                 _write_batch(uow, gid, values)
+            elif table_name == SETTINGS:
+                _write_setting(uow, gid, values)
             else:
                 self._write_master(uow, table_name, gid, values)
         pending.clear()
@@ -761,6 +766,20 @@ def _field_op(conn: Connection, op: SetOp, stamp: Timestamp) -> bool:
             )
         )
     return wins
+
+
+def _write_setting(uow: UnitOfWork, key: str, values: dict[str, JsonValue]) -> None:
+    """A company setting decided on another device, kept here once it makes sense here."""
+    value = values.get("value")
+    if not isinstance(value, str):
+        raise ApplyFailed(f"The shop's setting {key} arrived without a value.")
+    problem = received_problem(key, value, device_code(uow))
+    if problem:
+        raise ApplyFailed(
+            f"The shop's setting {key} cannot be used on this device ({problem}); it is kept "
+            "and applied after an update."
+        )
+    write_setting(uow, key, value)
 
 
 def _need(conn: Connection, table: str, gid: object, what: str, known: _Known | None = None) -> int:

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import app.syncing  # noqa: F401  (registers the outbox hook)
 from app.billing.model import (
@@ -21,16 +21,24 @@ from app.billing.model import (
     PaymentMode,
     Tender,
 )
+from app.billing.numbering import set_series_prefix
 from app.billing.parties import add_party, update_party
-from app.billing.service import cancel_document, post_document
+from app.billing.service import cancel_document, post_document, post_documents
 from app.errors import ValidationError
-from app.inventory.model import GodownId, ItemDraft, UnitConversion
+from app.inventory.model import (
+    GodownId,
+    ItemDraft,
+    NegativeStockPolicy,
+    UnitConversion,
+    ValuationMethod,
+)
 from app.inventory.service import (
     CountLine,
     StockLine,
     add_batch,
     add_godown,
     add_item,
+    add_items,
     adjust_stock,
     count_stock,
     reverse_stock_in,
@@ -39,9 +47,12 @@ from app.inventory.service import (
     transfer_stock,
     update_item,
 )
+from app.inventory.settings import set_negative_stock, set_valuation_method
 from app.ledger.service import add_account
 from app.money import D
+from app.storage import settings
 from app.storage.company import Company
+from app.storage.tables import audit_log
 from app.storage.uow import UnitOfWork
 from app.syncing.capture import (
     BATCHES,
@@ -56,10 +67,11 @@ from app.syncing.capture import (
     sweep,
     write_state,
 )
-from app.syncing.tables import sync_outbox
-from sync.crypto import new_id
+from app.syncing.tables import sync_fields, sync_outbox
+from sync.crypto import DeviceIdentity, KeyRing, new_id, seal_change
 from sync.errors import EnvelopeRejected
 from sync.merge import SyncSchema, decode_change
+from sync.protocol import MAX_ENVELOPE_BYTES
 from tests.conftest import CompanyFactory
 from tests.factories import raw_execute
 
@@ -417,7 +429,7 @@ def test_batches_travel_by_item_and_number(make_company: CompanyFactory) -> None
         payload = conn.execute(
             select(sync_outbox.c.payload).order_by(sync_outbox.c.device_seq.desc()).limit(1)
         ).scalar_one()
-    assert SCHEMA.version == 5
+    assert SCHEMA.version >= 5
     older = SyncSchema(4, SCHEMA.documents, SCHEMA.master - {BATCHES})
     with pytest.raises(EnvelopeRejected) as held:
         decode_change(payload, older)
@@ -449,3 +461,103 @@ def test_a_batch_made_before_batches_synced_travels_with_its_first_sale(
         ("documents", first[2]["id"], None),
     ]
     assert [op["t"] for op in second] == ["documents"]
+
+
+def _sealed_sizes(company: Company) -> list[int]:
+    """Each outbox row sealed as a push seals it (compressed, encrypted, signed)."""
+    identity, keys = DeviceIdentity.generate(), KeyRing.generate()
+    with company.reader() as conn:
+        payloads = conn.execute(
+            select(sync_outbox.c.device_seq, sync_outbox.c.payload).order_by(
+                sync_outbox.c.device_seq
+            )
+        ).all()
+    return [
+        len(seal_change(p, shop_id=new_id(), device=identity, device_seq=seq, keys=keys))
+        for seq, p in payloads
+    ]
+
+
+def test_a_big_transaction_travels_in_envelopes_the_service_takes(
+    make_company: CompanyFactory,
+) -> None:
+    """The first sync sends everything a company holds as one transaction, and a bulk import
+    posts hundreds of bills at once: cut into rows, in order, each op under its own row's
+    stamp, every sealed row within the service's limit, nothing left out."""
+    company = make_company()
+    drafts = [
+        ItemDraft(f"Item {n:04d}", hsn="0902", gst_rate=D("5"), sku=f"S{n}") for n in range(600)
+    ]
+    made = add_items(company, drafts)
+    long_bill = replace(_sale(cash="189000"), lines=_sale().lines * 1_500)
+    before = post_documents(company, [long_bill, long_bill])  # rows fill by size here
+    device = _enable(company)
+    after = post_documents(company, [long_bill, *(_sale() for _ in range(450))])
+    rows = _outbox(company)
+
+    assert [seq for seq, _, _ in rows] == list(range(1, len(rows) + 1))
+    assert max(_sealed_sizes(company)) <= MAX_ENVELOPE_BYTES
+    item_rows = [p for _, _, p in rows if any(op["t"] == "items" for op in p["ops"])]
+    assert len(item_rows) > 1
+    assert {op["id"] for p in item_rows for op in p["ops"] if op["t"] == "items"} == {
+        f"{device}:{i}" for i in made
+    }
+    with company.reader() as conn:  # a field's kept stamp is the one its row travelled with
+        kept = dict(
+            conn.execute(
+                select(sync_fields.c.gid, sync_fields.c.hlc).where(
+                    sync_fields.c.tbl == "items", sync_fields.c.field == "sku"
+                )
+            ).all()
+        )
+    assert all(
+        kept[op["id"]] == p["hlc"] for p in item_rows for op in p["ops"] if op.get("f") == "sku"
+    )
+    bills = [[op for op in p["ops"] if op["t"] == "documents"] for _, _, p in rows]
+    numbers = [op["body"]["number"] for ops in bills for op in ops]
+    assert numbers == [p.document.number for p in [*before, *after]]
+    # 1,500 lines travel alone; then 400 bills a row
+    assert [len(ops) for ops in bills if ops] == [1, 1, 1, 400, 50]
+
+
+def test_company_settings_travel_and_a_devices_own_do_not(make_company: CompanyFactory) -> None:
+    company = make_company()
+    _enable(company)
+    set_valuation_method(company, ValuationMethod.AVERAGE)
+    with company.unit_of_work() as uow:
+        settings.write_setting(uow, settings.THEME, "dark")  # this screen's
+        settings.write_setting(uow, settings.BACKUP_FOLDER, "/media/usb")  # this computer's
+        settings.write_setting(uow, settings.PIN_SETTING, "411030")
+        uow.commit()
+    set_series_prefix(company, DocKind.SALES_INVOICE, "CM")
+    rows = _outbox(company)
+    sent = [(op["t"], op["id"], op["v"]) for _, _, p in rows for op in p["ops"]]
+    assert sent == [
+        ("settings", "inventory.valuation_method", "average"),
+        ("settings", "company.pin", "411030"),
+        ("settings", "billing.prefix.sales_invoice", "CM"),
+    ]
+    # A device that reads only version 5 holds a version-6 change until it is updated.
+    with company.reader() as conn:
+        payload = conn.execute(
+            select(sync_outbox.c.payload).order_by(sync_outbox.c.device_seq.desc()).limit(1)
+        ).scalar_one()
+    older = SyncSchema(5, SCHEMA.documents, SCHEMA.master - {"settings"})
+    with pytest.raises(EnvelopeRejected) as held:
+        decode_change(payload, older)
+    assert held.value.reason == "schema"
+
+
+def test_a_joining_device_sends_only_settings_changed_after_it_joined(
+    make_company: CompanyFactory,
+) -> None:
+    company = make_company()
+    set_valuation_method(company, ValuationMethod.AVERAGE)  # before it joined: the shop's win
+    with company.unit_of_work() as uow:  # joined as service.finish_join marks it
+        head = uow.conn.execute(select(func.max(audit_log.c.id))).scalar_one()
+        write_state(uow.conn, "device_id", new_id())
+        write_state(uow.conn, "settings_from", str(head))
+        uow.commit()
+    set_negative_stock(company, NegativeStockPolicy.BLOCK)
+    sent = [(op["id"], op["v"]) for _, _, p in _outbox(company) for op in p["ops"]]
+    assert sent == [("inventory.negative_stock", "block")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from sync import protocol as P
 from sync.crypto import PairingSecrets
 from sync.errors import DeviceRevoked, PairingFailed, SeqGap, SeqReuse, ServerRefused
 from sync.merge import DocOp, SetOp
@@ -172,6 +174,23 @@ def test_health_metrics_limits(service: Service, shop: tuple[Device, Device]) ->
     )
     old = httpx.get(service.url + "/v1/hello", headers={"X-Bahi-Sync": "9"})
     assert old.status_code == 426
+
+
+def test_big_changes_are_pushed_in_requests_under_the_limit(
+    shop: tuple[Device, Device],
+) -> None:
+    """Forty changes of ~150 KB that do not compress are 6 MB, over the 4 MB a request
+    takes: the push sends them in as many requests as fit, and every one arrives."""
+    till, laptop = shop
+    for n in range(1, 41):
+        till.client.record([DocOp("invoices", f"scan-{n}", {"scan": os.urandom(110_000).hex()})])
+    sizes = [len(e) for _, e in till.store.outbox_after(0, 100)]
+    assert sum(sizes) > P.MAX_PUSH_BYTES and max(sizes) < P.MAX_ENVELOPE_BYTES
+    assert P.push_share([b"x" * size for size in sizes]) < 40
+    report = till.client.push()
+    assert report.pushed == 40 and report.pending == 0
+    assert laptop.client.pull().applied == 40
+    assert till.store.state.dump() == laptop.store.state.dump()
 
 
 def test_rate_limit(pg) -> None:  # type: ignore[no-untyped-def]

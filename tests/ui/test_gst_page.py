@@ -33,12 +33,11 @@ from app.billing.service import post_document
 from app.errors import PeriodLocked
 from app.gst import check_character
 from app.money import D
-from app.reports.einvoice import PIN_SETTING, TOWN_SETTING
 from app.reports.gst_returns import period_books
 from app.reports.gstr1 import validate_gstr1, write_gstr1
 from app.storage.access import Role
 from app.storage.company import Company, open_with_key
-from app.storage.settings import read_setting
+from app.storage.settings import PIN_SETTING, TOWN_SETTING, read_setting
 from app.storage.users import add_user
 from app.ui.ops import Runner
 from app.ui.pages.gst import NO_GSTIN, GstPage

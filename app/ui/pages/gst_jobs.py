@@ -17,8 +17,6 @@ from app.billing.model import DocKind, DocumentId, PostedDocument
 from app.errors import ValidationError
 from app.gst.periods import ReturnPeriod, parse_period
 from app.reports.einvoice import (
-    PIN_SETTING,
-    TOWN_SETTING,
     einvoice_batch,
     einvoice_file_json,
     seller_details,
@@ -30,7 +28,7 @@ from app.reports.gstr3b import Gstr3bSummary, gstr3b_json
 from app.reports.table import Cell, Table
 from app.storage.company import Company
 from app.storage.files import write_whole
-from app.storage.settings import read_setting, write_setting
+from app.storage.settings import PIN_SETTING, TOWN_SETTING, read_setting, write_setting
 from app.ui.ops import JobContext
 
 # The same keys as `bahi gst einvoice` (app/cli/gst.py), so the CLI and the page share them.
