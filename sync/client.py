@@ -219,7 +219,7 @@ class SyncClient:
             rows = self.store.outbox_after(self._server_last_seq, self.push_batch)
             if not rows:
                 break
-            rows = rows[: P.push_share([envelope for _, envelope in rows])]  # what one request takes
+            rows = rows[: P.push_share([envelope for _, envelope in rows])]  # one request's worth
             try:
                 result = self.transport.push([envelope for _, envelope in rows])
             except SeqGap as gap:
