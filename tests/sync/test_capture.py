@@ -98,6 +98,23 @@ def _outbox(company: Company) -> list[tuple[int, str, dict[str, Any]]]:
     return [(seq, kind, json.loads(payload)) for seq, kind, payload in rows]
 
 
+def _last_payload(company: Company) -> bytes:
+    with company.reader() as conn:
+        return bytes(
+            conn.execute(
+                select(sync_outbox.c.payload).order_by(sync_outbox.c.device_seq.desc()).limit(1)
+            ).scalar_one()
+        )
+
+
+def _assert_held_by(payload: bytes, older: SyncSchema) -> None:
+    """A device that reads only ``older`` holds this change back until it is updated."""
+    assert older.version < SCHEMA.version
+    with pytest.raises(EnvelopeRejected) as held:
+        decode_change(payload, older)
+    assert held.value.reason == "schema"
+
+
 def _sale(party: int | None = None, cash: str = "200") -> DocumentDraft:
     line = DraftLine("Tea 250 g", D("1"), D("120"), D("5"), hsn="0902")
     return DocumentDraft(
@@ -242,15 +259,9 @@ def test_godowns_accounts_and_openings_travel_as_master_data(
     stamps = {p["hlc"] for _, _, p in _outbox(company) if opening in p["ops"]}
     assert again["base"] in stamps
     # A device that reads only version 2 holds these changes back until it is updated.
-    with company.reader() as conn:
-        payload = conn.execute(
-            select(sync_outbox.c.payload).order_by(sync_outbox.c.device_seq.desc()).limit(1)
-        ).scalar_one()
+    payload = _last_payload(company)
     assert decode_change(payload, SCHEMA).ops[0].id == key
-    older = SyncSchema(2, SCHEMA.documents, frozenset({"parties", "items"}))
-    with pytest.raises(EnvelopeRejected) as held:
-        decode_change(payload, older)
-    assert held.value.reason == "schema"
+    _assert_held_by(payload, SyncSchema(2, SCHEMA.documents, frozenset({"parties", "items"})))
 
 
 def test_stock_entries_travel_whole_and_openings_once(make_company: CompanyFactory) -> None:
@@ -362,15 +373,8 @@ def test_barcodes_units_and_price_lists_travel_as_item_fields(
         "prices": [{"list": "wholesale", "price": "110.50"}],
     }
     # A device that reads only version 3 holds a version-4 change until it is updated.
-    with company.reader() as conn:
-        payload = conn.execute(
-            select(sync_outbox.c.payload).order_by(sync_outbox.c.device_seq.desc()).limit(1)
-        ).scalar_one()
-    assert SCHEMA.version >= 4
     older = SyncSchema(3, SCHEMA.documents - {STOCK_ENTRIES, STOCK_REVERSALS}, SCHEMA.master)
-    with pytest.raises(EnvelopeRejected) as held:
-        decode_change(payload, older)
-    assert held.value.reason == "schema"
+    _assert_held_by(_last_payload(company), older)
 
 
 def _batch_item(company: Company) -> int:
@@ -425,15 +429,9 @@ def test_batches_travel_by_item_and_number(make_company: CompanyFactory) -> None
     [entry] = [op["body"] for op in ops if op["t"] == STOCK_ENTRIES]
     assert {m["batch"] for m in entry["moves"]} == {"PCM-24A"}
     # A device that reads only version 4 holds a version-5 change until it is updated.
-    with company.reader() as conn:
-        payload = conn.execute(
-            select(sync_outbox.c.payload).order_by(sync_outbox.c.device_seq.desc()).limit(1)
-        ).scalar_one()
-    assert SCHEMA.version >= 5
-    older = SyncSchema(4, SCHEMA.documents, SCHEMA.master - {BATCHES})
-    with pytest.raises(EnvelopeRejected) as held:
-        decode_change(payload, older)
-    assert held.value.reason == "schema"
+    _assert_held_by(
+        _last_payload(company), SyncSchema(4, SCHEMA.documents, SCHEMA.master - {BATCHES})
+    )
 
 
 def test_a_batch_made_before_batches_synced_travels_with_its_first_sale(
@@ -538,14 +536,8 @@ def test_company_settings_travel_and_a_devices_own_do_not(make_company: CompanyF
         ("settings", "billing.prefix.sales_invoice", "CM"),
     ]
     # A device that reads only version 5 holds a version-6 change until it is updated.
-    with company.reader() as conn:
-        payload = conn.execute(
-            select(sync_outbox.c.payload).order_by(sync_outbox.c.device_seq.desc()).limit(1)
-        ).scalar_one()
     older = SyncSchema(5, SCHEMA.documents, SCHEMA.master - {"settings"})
-    with pytest.raises(EnvelopeRejected) as held:
-        decode_change(payload, older)
-    assert held.value.reason == "schema"
+    _assert_held_by(_last_payload(company), older)
 
 
 def test_a_joining_device_sends_only_settings_changed_after_it_joined(
