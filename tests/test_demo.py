@@ -20,8 +20,6 @@ from app.gst.periods import parse_period
 from app.inventory import queries as stock_queries
 from app.inventory.barcodes import barcode_kind
 from app.reports.einvoice import (
-    PIN_SETTING,
-    TOWN_SETTING,
     einvoice_batch,
     einvoice_documents,
     seller_details,
@@ -31,7 +29,7 @@ from app.reports.gst_returns import period_books
 from app.reports.gstr1 import validate_gstr1
 from app.reports.trial_balance import trial_balance
 from app.storage.company import Company, open_company
-from app.storage.settings import read_setting
+from app.storage.settings import PIN_SETTING, TOWN_SETTING, read_setting
 
 TODAY = date(2026, 3, 15)
 PASSWORD = "demo-test-pass-1"
