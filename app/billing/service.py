@@ -172,16 +172,6 @@ class IssuedNumber:
 
 
 # Built once: sync asks for every received document (bind parameters, one compiled form).
-_OUT_NUMBER = select(documents.c.id).where(
-    documents.c.fy == bindparam("fy"),
-    documents.c.number == bindparam("no"),
-    documents.c.number_scope == "out",
-)
-_OUR_REFERENCE = select(documents.c.id).where(
-    documents.c.fy == bindparam("fy"),
-    documents.c.our_reference == bindparam("no"),
-    documents.c.kind == bindparam("kind"),
-)
 _OUT_NUMBERS = select(documents.c.number).where(
     documents.c.number_scope == "out",
     documents.c.fy == bindparam("fy"),
@@ -206,7 +196,7 @@ class _ReceivedSeries:
         # (kind, fy, device) -> [prefix, next serial, whether the series row exists]
         self._series: dict[tuple[DocKind, str, str], list[Any]] = {}
         self._taken: set[tuple[DocKind, str, str]] = set()
-        self._checked: set[tuple[str, str, str]] = set()  # numbers read by ``expect``
+        self._checked: set[tuple[str, str, str]] = set()  # numbers looked up in the books
         self._present: set[tuple[str, str, str]] = set()  # those of them in the books
 
     def take(self, kind: DocKind, year: FinancialYear, given: IssuedNumber) -> str:
@@ -250,6 +240,9 @@ class _ReceivedSeries:
                 year = financial_year(draft.doc_date, profile.fy_start_month)
                 number = format_number(given.prefix, given.device, year, given.serial)
                 keys.append(self._book_key(draft.kind, year, number))
+        self._look_up(keys)
+
+    def _look_up(self, keys: Sequence[tuple[str, str, str]]) -> None:
         asked: dict[tuple[str, str], list[str]] = {}
         for scope, fy, number in dict.fromkeys(keys):
             asked.setdefault((scope, fy), []).append(number)
@@ -271,15 +264,9 @@ class _ReceivedSeries:
 
     def _in_books(self, kind: DocKind, year: FinancialYear, number: str) -> bool:
         key = self._book_key(kind, year, number)
-        if key in self._checked:
-            return key in self._present
-        if kind.outward:
-            found = self._uow.conn.execute(_OUT_NUMBER, {"fy": year.label, "no": number})
-        else:
-            found = self._uow.conn.execute(
-                _OUR_REFERENCE, {"fy": year.label, "no": number, "kind": kind.value}
-            )
-        return found.first() is not None
+        if key not in self._checked:
+            self._look_up([key])
+        return key in self._present
 
     def save(self) -> None:
         conn = self._uow.conn

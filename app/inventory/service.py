@@ -297,6 +297,11 @@ def add_godown_in(uow: UnitOfWork, name: str, address: str = "") -> GodownId:
     return godown_id
 
 
+def _check_batch_dates(batch_no: str, mfg_date: date | None, expiry_date: date | None) -> None:
+    if mfg_date and expiry_date and expiry_date < mfg_date:
+        raise ValidationError(f"Batch {batch_no} expires before it was made. Check the dates.")
+
+
 def batch_in(
     uow: UnitOfWork,
     item_id: ItemId,
@@ -308,8 +313,7 @@ def batch_in(
     batch_no = batch_no.strip()
     if not batch_no or len(batch_no) > 40:
         raise ValidationError("A batch number is 1 to 40 characters.")
-    if mfg_date and expiry_date and expiry_date < mfg_date:
-        raise ValidationError(f"Batch {batch_no} expires before it was made. Check the dates.")
+    _check_batch_dates(batch_no, mfg_date, expiry_date)
     conn = uow.conn
     tracked = conn.execute(select(items.c.batch_tracked).where(items.c.id == item_id)).first()
     if tracked is None:
@@ -390,8 +394,7 @@ def set_batch_dates_in(
     ).first()
     if row is None:
         raise NotFound(f"There is no batch {batch_id}.")
-    if mfg_date and expiry_date and expiry_date < mfg_date:
-        raise ValidationError(f"Batch {row.batch_no} expires before it was made. Check the dates.")
+    _check_batch_dates(row.batch_no, mfg_date, expiry_date)
     if (row.mfg_date, row.expiry_date) == (mfg_date, expiry_date):
         return
     conn.execute(

@@ -27,6 +27,7 @@ from app.billing.model import DocKind, DocStatus
 from app.billing.tables import document_lines, documents
 from app.errors import ValidationError
 from app.inventory import queries as stock_queries
+from app.inventory.closing import METHOD_NAMES
 from app.inventory.model import MoveKind, ValuationMethod, from_thousandths
 from app.inventory.settings import inventory_settings
 from app.inventory.tables import items, raw_thousandths, stock_moves
@@ -122,7 +123,7 @@ class SalesMargins:
         return margin_percent(self.margin, self.value)
 
     def _title(self, by: By) -> str:
-        method = "FIFO" if self.method is ValuationMethod.FIFO else "weighted average"
+        method = METHOD_NAMES[self.method]
         return f"Sales margin by {by} {self.start:%d-%m-%Y} to {self.end:%d-%m-%Y} ({method})"
 
     def table(self, by: By = "invoice") -> Table:

@@ -1273,7 +1273,7 @@ def _outbox_rows(
     entries = [row_id for table, row_id, _ in touched.posted if table == STOCK_ENTRIES]
     if doc_ids or entries:
         for batch_id in sorted(named_batches(conn, doc_ids, entries)):
-            out.add(named_batch_ops(conn, {batch_id}, device, out.next_stamp()))
+            out.add(_batch_ops(conn, batch_id, device, out.next_stamp(), with_item=False))
     documents = document_ops(conn, doc_ids, device) if doc_ids else {}
     for table, row_id, reason in touched.posted:
         op = _posted_op(conn, table, row_id, reason, device, documents, out.next_stamp())

@@ -40,12 +40,11 @@ from app.inventory.settings import set_valuation_method
 from app.inventory.tables import items
 from app.ledger import queries
 from app.ledger import service as ledger
-from app.ledger.model import Line, Voucher, VoucherType
 from app.money import ZERO, D
 from app.reports.statements import balance_sheet, profit_and_loss
 from app.storage.company import Company
 from tests.conftest import CompanyFactory
-from tests.reports.test_stock_in_accounts import FY25, FY26, _shop, _trades
+from tests.reports.test_stock_in_accounts import FY25, FY26, _shop, _trades, post_trade
 
 MAIN = GodownId(1)
 
@@ -209,24 +208,9 @@ def test_closed_periods_carry_the_statements_profit(
         set_valuation_method(company, ValuationMethod.AVERAGE)
     ids = ledger.resolve_accounts(company, ["Cash", "Sales", "Purchases"])
     items = [add_item(company, ItemDraft(name=f"Item {n}", unit="NOS")) for n in range(2)]
+    # short sales allowed: the refill's cost correction lands in its period
     for n, (offset, item, qty, rupees) in enumerate(trades):
-        day, amount = FY26[0] + timedelta(days=offset), D(rupees)
-        if qty > 0:
-            lines = (Line(ids["Purchases"], amount), Line(ids["Cash"], -amount))
-            move, kind, voucher_kind = (
-                Move(items[item], MAIN, D(qty), amount),
-                MoveKind.PURCHASE,
-                VoucherType.PURCHASE,
-            )
-        else:  # short sales allowed: the refill's cost correction lands in its period
-            lines = (Line(ids["Cash"], amount), Line(ids["Sales"], -amount))
-            move, kind, voucher_kind = (
-                Move(items[item], MAIN, D(qty)),
-                MoveKind.SALE,
-                VoucherType.SALES,
-            )
-        ledger.post_vouchers(company, [Voucher(voucher_kind, day, lines)])
-        post_stock(company, StockEntry(kind, day, "test", str(n), (move,)))
+        post_trade(company, ids, items[item], str(n), FY26[0] + timedelta(days=offset), qty, rupees)
 
     middle = FY26[0] + timedelta(days=cut)
     periods = [(FY26[0], middle), (middle + timedelta(days=1), FY26[1])]

@@ -20,12 +20,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.inventory.model import GodownId, ItemDraft, Move, MoveKind, StockEntry, ValuationMethod
+from app.inventory.model import (
+    GodownId,
+    ItemDraft,
+    ItemId,
+    Move,
+    MoveKind,
+    StockEntry,
+    ValuationMethod,
+)
 from app.inventory.queries import cost_of_source
 from app.inventory.service import StockLine, add_item, post_stock, set_opening_stock
 from app.inventory.settings import set_valuation_method
 from app.ledger import service as ledger
-from app.ledger.model import Line, Voucher, VoucherType
+from app.ledger.model import AccountId, Line, Voucher, VoucherType
 from app.money import D
 from app.reports.statements import (
     CLOSING_STOCK,
@@ -43,6 +51,30 @@ from tests.conftest import CompanyFactory
 MAIN = GodownId(1)
 FY25 = (date(2024, 4, 1), date(2025, 3, 31))
 FY26 = (date(2025, 4, 1), date(2026, 3, 31))
+
+
+def post_trade(
+    company: Company,
+    ids: dict[str, AccountId],
+    item: ItemId,
+    ref: str,
+    day: date,
+    qty: int,
+    rupees: int,
+) -> None:
+    """``qty`` of ``item`` bought (positive) or sold (negative) for ``rupees`` in cash: the
+    voucher and the stock move, as the statements' tests enter trades."""
+    amount = D(rupees)
+    if qty > 0:
+        lines = (Line(ids["Purchases"], amount), Line(ids["Cash"], -amount))
+        move = Move(item, MAIN, D(qty), amount)
+        kind, voucher_kind = MoveKind.PURCHASE, VoucherType.PURCHASE
+    else:
+        lines = (Line(ids["Cash"], amount), Line(ids["Sales"], -amount))
+        move = Move(item, MAIN, D(qty))
+        kind, voucher_kind = MoveKind.SALE, VoucherType.SALES
+    ledger.post_vouchers(company, [Voucher(voucher_kind, day, lines)])
+    post_stock(company, StockEntry(kind, day, "test", ref, (move,)))
 
 
 def _shop(company: Company, *, opening_in_ledger: bool = True) -> None:
@@ -239,20 +271,10 @@ def test_gross_profit_is_sales_less_the_cost_of_goods_sold(
         if not qty:
             continue
         held[item] += qty
-        day = FY26[0] + timedelta(days=offset)
-        amount = D(rupees)
-        if qty > 0:  # bought for ``amount``
-            lines = (Line(ids["Purchases"], amount), Line(ids["Cash"], -amount))
-            move = Move(items[item], MAIN, D(qty), amount)
-            kind, voucher_kind = MoveKind.PURCHASE, VoucherType.PURCHASE
-        else:  # sold for ``amount``
-            lines = (Line(ids["Cash"], amount), Line(ids["Sales"], -amount))
-            move = Move(items[item], MAIN, D(qty))
-            kind, voucher_kind = MoveKind.SALE, VoucherType.SALES
-            sales += amount
+        post_trade(company, ids, items[item], str(n), FY26[0] + timedelta(days=offset), qty, rupees)
+        if qty < 0:
+            sales += D(rupees)
             refs.append(str(n))
-        ledger.post_vouchers(company, [Voucher(voucher_kind, day, lines)])
-        post_stock(company, StockEntry(kind, day, "test", str(n), (move,)))
     method = ValuationMethod.AVERAGE if average else ValuationMethod.FIFO
     with company.reader() as conn:
         cost = sum(
